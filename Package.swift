@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "kairos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kairos", targets: ["kairos"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "ScheduleModel", targets: ["ScheduleModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian, wrapped by the two thin layers below.
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRocksDB",
+            pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"])]
+        ),
+
+        // Typed Swift layer over librdkafka; knows nothing of schedules.
+        .target(name: "KafkaClient", dependencies: ["CRDKafka"], swiftSettings: strict),
+        // Typed Swift layer over RocksDB; knows nothing of schedules.
+        .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strict),
+        // Pure schedule model: commands, cron, intervals, time zones. No I/O.
+        .target(name: "ScheduleModel", swiftSettings: strict),
+        // Configuration, start-up and the scheduler service.
+        .target(
+            name: "KairosService",
+            dependencies: [
+                "KafkaClient",
+                "Storage",
+                "ScheduleModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kairos",
+            dependencies: [
+                "KairosService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Speed of the schedule arithmetic (parse, next occurrence); prints numbers.
+        .executableTarget(
+            name: "ScheduleBenchmark",
+            dependencies: ["ScheduleModel"],
+            path: "Benchmarks/ScheduleBenchmark",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "ScheduleModelTests", dependencies: ["ScheduleModel"], swiftSettings: strict),
+        .testTarget(
+            name: "KairosServiceTests",
+            dependencies: ["KairosService", "KafkaClient"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
