@@ -18,8 +18,9 @@ public struct KafkaPollResult: Sendable {
 /// `@unchecked Sendable`: librdkafka's consumer handle is thread-safe; the rebalance handler is invoked only from
 /// `poll`, on the caller's thread.
 public final class KafkaConsumer: @unchecked Sendable {
-    /// Handles assignment changes; see `RebalanceEvent` for when each case runs.
-    public typealias RebalanceHandler = (RebalanceEvent) -> Void
+    /// Handles assignment changes; see `RebalanceEvent` for when each case runs. For `.assigned` it returns the
+    /// starting offsets of partitions that should not start at the committed offset; otherwise its result is ignored.
+    public typealias RebalanceHandler = (RebalanceEvent) -> [TopicPartitionOffset]
 
     private let handle: RDKafkaHandle
     private var closed = false
@@ -207,14 +208,18 @@ private func applyRebalance(
     let cooperative = String(cString: rd_kafka_rebalance_protocol(pointer)) == "COOPERATIVE"
     switch code {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        let starts = handler?(.assigned(partitions)) ?? []
+        for start in starts {
+            rd_kafka_topic_partition_list_set_offset(
+                list, start.topicPartition.topic, start.topicPartition.partition, start.offset)
+        }
         if cooperative {
             if let error = rd_kafka_incremental_assign(pointer, list) { rd_kafka_error_destroy(error) }
         } else {
             rd_kafka_assign(pointer, list)
         }
-        handler?(.assigned(partitions))
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-        handler?(rd_kafka_assignment_lost(pointer) != 0 ? .lost(partitions) : .revoked(partitions))
+        _ = handler?(rd_kafka_assignment_lost(pointer) != 0 ? .lost(partitions) : .revoked(partitions))
         if cooperative {
             if let error = rd_kafka_incremental_unassign(pointer, list) { rd_kafka_error_destroy(error) }
         } else {
@@ -222,7 +227,7 @@ private func applyRebalance(
         }
     default:
         // A rebalance error: drop the whole assignment, as librdkafka documents.
-        handler?(.lost(partitions))
+        _ = handler?(.lost(partitions))
         rd_kafka_assign(pointer, nil)
     }
 }

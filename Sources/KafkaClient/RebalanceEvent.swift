@@ -1,7 +1,8 @@
 /// A change of a group consumer's assignment, handed to the consumer's rebalance handler.
 public enum RebalanceEvent: Sendable, Hashable {
-    /// These partitions were added to the assignment. The handler runs after they are added and before any of
-    /// their records is returned, so it may pause or seek them (for example to restore state first).
+    /// These partitions are being added to the assignment. The handler runs before they are added and returns the
+    /// offsets to start them from (for example after restoring state); those it leaves out start at the group's
+    /// committed offset.
     case assigned([TopicPartition])
     /// These partitions are being taken away in an orderly rebalance. The handler runs before they are removed, so
     /// it may still finish work and commit offsets for them.

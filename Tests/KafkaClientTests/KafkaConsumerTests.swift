@@ -37,9 +37,11 @@ import Testing
         let eventsB = Mutex<[RebalanceEvent]>([])
         let memberA = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: group)) { event in
             eventsA.withLock { $0.append(event) }
+            return []
         }
         let memberB = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: group)) { event in
             eventsB.withLock { $0.append(event) }
+            return []
         }
         try memberA.subscribe(["shared"])
         try pollUntil(memberA) { try memberA.assignment().count == 6 }
@@ -71,28 +73,27 @@ import Testing
         try memberA.close()
     }
 
-    @Test func rebalanceHandlerRunsBeforeRecordsOfANewPartitionArrive() throws {
+    @Test func rebalanceHandlerChoosesWhereANewPartitionStarts() throws {
         let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("paused", partitions: 1)
+        try cluster.createTopic("started", partitions: 2)
         let producer = try KafkaProducer(configuration: producerConfiguration(cluster))
-        for index in 0..<3 {
-            try producer.produce(KafkaProducerRecord(topic: "paused", partition: 0, value: "\(index)".bytes))
-        }
-        try producer.flush()
-        let holder = ConsumerHolder()
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: uniqueName("p"))) { event in
-            if case .assigned(let partitions) = event {
-                try? holder.consumer?.pause(partitions)
+        for partition in Int32(0)..<2 {
+            for index in 0..<5 {
+                try producer.produce(KafkaProducerRecord(topic: "started", partition: partition, value: "\(index)".bytes))
             }
         }
-        holder.consumer = consumer
-        try consumer.subscribe(["paused"])
-        let whilePaused = try consume(consumer, count: 1, seconds: 4)
-        #expect(whilePaused.isEmpty)
-        #expect(try consumer.assignment() == [TopicPartition(topic: "paused", partition: 0)])
-        try consumer.resume([TopicPartition(topic: "paused", partition: 0)])
-        #expect(try consume(consumer, count: 3).count == 3)
-        holder.consumer = nil
+        try producer.flush()
+        let seen = Mutex<[RebalanceEvent]>([])
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: uniqueName("s"))) { event in
+            seen.withLock { $0.append(event) }
+            // Partition 1 starts at offset 3; partition 0 at the committed offset (none: earliest).
+            return [TopicPartitionOffset(topic: "started", partition: 1, offset: 3)]
+        }
+        try consumer.subscribe(["started"])
+        let records = try consume(consumer, count: 7)
+        #expect(records.filter { $0.partition == 0 }.map(\.offset) == [0, 1, 2, 3, 4])
+        #expect(records.filter { $0.partition == 1 }.map(\.offset) == [3, 4])
+        #expect(seen.withLock { $0 }.first.map { Set($0.partitions) } == Set((0..<2).map { TopicPartition(topic: "started", partition: $0) }))
         try consumer.close()
     }
 
@@ -116,11 +117,6 @@ import Testing
         #expect(try consumer.partitionCount(of: "seek") == 2)
         #expect(throws: KafkaError.self) { try consumer.partitionCount(of: "no-such-topic") }
     }
-}
-
-/// Lets a rebalance handler reach its consumer (which exists only after the handler is created).
-final class ConsumerHolder: @unchecked Sendable {
-    var consumer: KafkaConsumer?
 }
 
 /// Polls all consumers until `condition` holds, for at most 30 seconds.
