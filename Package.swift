@@ -16,7 +16,6 @@ let package = Package(
         .library(name: "ScheduleModel", targets: ["ScheduleModel"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
@@ -51,10 +50,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kairos",
-            dependencies: [
-                "KairosService",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["KairosService"],
             swiftSettings: strict
         ),
 

@@ -1,1 +1,30 @@
-print("kairos")
+import Foundation
+import KairosService
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+var command = "run"
+var options = arguments
+if let first = arguments.first, !first.hasPrefix("-") {
+    command = first
+    options = Array(arguments.dropFirst())
+}
+if options.contains("--help") || options.contains("-h") || command == "help" {
+    print(KairosConfiguration.usage)
+    exit(0)
+}
+let configuration: KairosConfiguration
+do {
+    configuration = try KairosConfiguration.load(arguments: options, environment: ProcessInfo.processInfo.environment)
+} catch {
+    FileHandle.standardError.write(Data("kairos: configuration error: \(error)\n".utf8))
+    exit(2)
+}
+switch command {
+case "run":
+    exit(KairosService.run(configuration: configuration))
+case "broker":
+    exit(KairosService.runBroker(configuration: configuration))
+default:
+    FileHandle.standardError.write(Data("kairos: unknown command '\(command)'; see kairos --help\n".utf8))
+    exit(2)
+}

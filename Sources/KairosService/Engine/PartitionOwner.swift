@@ -1,0 +1,88 @@
+import Foundation
+import KafkaClient
+import Logging
+
+/// Who owns partition k, and how it is taken on and given up.
+///
+/// The owner of `commands`-k is the group member assigned it; that member alone holds store k and fires its
+/// timers. On assignment the store at `<state dir>/<group>/<k>/` is opened (created if new) and restored from
+/// `changelog`-k before any command of k is read: the rebalance handler runs inside the consumer's poll, on the
+/// engine thread, so nothing of k is consumed or fired until it returns. It returns the offset after the last
+/// command the store reflects, so consumption resumes exactly there. On revocation the engine has no transaction
+/// open (every batch is committed before the next poll), so the store is simply closed and kept on disk for a
+/// quick return; a lost partition is closed the same way, without committing anything for it.
+final class PartitionOwner {
+    private let configuration: KairosConfiguration
+    private let restorer: ChangelogRestorer
+    private let logger: Logger
+    private(set) var stores: [Int32: ScheduleStore] = [:]
+    /// Set when opening or restoring a store failed; the engine stops on it.
+    private(set) var failure: (any Error)?
+
+    init(configuration: KairosConfiguration, kafka: KafkaConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.restorer = ChangelogRestorer(kafka: kafka, changelogTopic: configuration.changelogTopic, logger: logger)
+        self.logger = logger
+    }
+
+    var ownedPartitions: [Int32] { stores.keys.sorted() }
+
+    func storePath(_ partition: Int32) -> String {
+        URL(fileURLWithPath: configuration.stateDirectory)
+            .appendingPathComponent(configuration.groupID)
+            .appendingPathComponent(String(partition)).path
+    }
+
+    /// Handles a rebalance; for assignments returns where each partition's commands resume.
+    func handle(_ event: RebalanceEvent) -> [TopicPartitionOffset] {
+        let partitions = event.partitions.filter { $0.topic == configuration.commandsTopic }.map(\.partition)
+        switch event {
+        case .assigned:
+            return partitions.compactMap(take)
+        case .revoked:
+            partitions.forEach { release($0, reason: "revoked") }
+            return []
+        case .lost:
+            partitions.forEach { release($0, reason: "lost") }
+            return []
+        }
+    }
+
+    private func take(_ partition: Int32) -> TopicPartitionOffset? {
+        do {
+            let path = storePath(partition)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let store = try ScheduleStore(partition: partition, path: path)
+            let outcome = try restorer.restore(store)
+            stores[partition] = store
+            let resume = try store.commandsOffset
+            let pending = try store.approximateCount()
+            logger.info(
+                "partition assigned",
+                metadata: [
+                    "partition": "\(partition)", "restored_records": "\(outcome.records)",
+                    "restore_seconds": "\(String(format: "%.3f", outcome.seconds))",
+                    "pending": "\(pending)",
+                    "resume_offset": "\(resume.map(String.init) ?? "committed")",
+                ])
+            return resume.map { TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: $0) }
+        } catch {
+            logger.critical("cannot take partition", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            failure = failure ?? error
+            return nil
+        }
+    }
+
+    private func release(_ partition: Int32, reason: String) {
+        guard let store = stores.removeValue(forKey: partition) else { return }
+        store.close()
+        logger.info("partition released", metadata: ["partition": "\(partition)", "reason": "\(reason)"])
+    }
+
+    /// Closes every store (shutdown).
+    func releaseAll() {
+        for partition in ownedPartitions {
+            release(partition, reason: "shutdown")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ScheduleModel
+import Storage
+
+/// A change to apply to a partition's store.
+enum StoreChange {
+    case upsert(Schedule)
+    case delete(id: String)
+}
+
+/// The local state of one partition: schedules by id, an index by (fire time, id), and the checkpoint (the last
+/// changelog offset reflected and the next command offset to read). Lives at `<state dir>/<group>/<partition>/`.
+/// Pending schedules stay on disk; only what a caller reads is in memory.
+final class ScheduleStore {
+    let partition: Int32
+    let path: String
+    private let database: RocksDatabase
+    /// Cached earliest fire time; refreshed after every change.
+    private(set) var nextDueTime: Int64?
+
+    private static let schedules = "schedules"
+    private static let due = "due"
+    private static let meta = "meta"
+    private static let changelogOffsetKey = Array("changelog-offset".utf8)
+    private static let commandsOffsetKey = Array("commands-next-offset".utf8)
+
+    init(partition: Int32, path: String) throws {
+        self.partition = partition
+        self.path = path
+        var options = RocksDatabase.Options()
+        options.columnFamilies = [Self.schedules, Self.due, Self.meta]
+        options.blockCacheBytes = 8 << 20
+        options.writeBufferBytes = 16 << 20
+        database = try RocksDatabase(path: path, options: options)
+        nextDueTime = try readNextDueTime()
+    }
+
+    func close() {
+        database.close()
+    }
+
+    /// The last changelog offset this store reflects, if it has one.
+    var changelogOffset: Int64? {
+        get throws { try database.get(Self.changelogOffsetKey, in: Self.meta).flatMap(Self.decodeInteger) }
+    }
+
+    /// The offset of the next command to read, if the store has seen one.
+    var commandsOffset: Int64? {
+        get throws { try database.get(Self.commandsOffsetKey, in: Self.meta).flatMap(Self.decodeInteger) }
+    }
+
+    func schedule(id: String) throws -> Schedule? {
+        guard let bytes = try database.get(Array(id.utf8), in: Self.schedules) else { return nil }
+        return try ScheduleCodec.decode(bytes)
+    }
+
+    /// Applies `changes` in order, atomically with the checkpoint offsets given.
+    func apply(_ changes: [StoreChange], changelogOffset: Int64?, commandsOffset: Int64?, sync: Bool) throws {
+        var batch = WriteBatch()
+        // Later changes in the batch must see earlier ones, which the database does not show yet.
+        var pending: [String: Schedule?] = [:]
+        func current(_ id: String) throws -> Schedule? {
+            if let known = pending[id] { return known }
+            return try schedule(id: id)
+        }
+        for change in changes {
+            switch change {
+            case .upsert(let schedule):
+                if let old = try current(schedule.id) {
+                    batch.delete(Self.dueKey(old.scheduledFor, old.id), in: Self.due)
+                }
+                batch.put(Array(schedule.id.utf8), ScheduleCodec.encode(schedule), in: Self.schedules)
+                batch.put(Self.dueKey(schedule.scheduledFor, schedule.id), [], in: Self.due)
+                pending[schedule.id] = .some(schedule)
+            case .delete(let id):
+                if let old = try current(id) {
+                    batch.delete(Self.dueKey(old.scheduledFor, old.id), in: Self.due)
+                    batch.delete(Array(id.utf8), in: Self.schedules)
+                }
+                pending[id] = .some(nil)
+            }
+        }
+        if let changelogOffset {
+            batch.put(Self.changelogOffsetKey, Self.encodeInteger(changelogOffset), in: Self.meta)
+        }
+        if let commandsOffset {
+            batch.put(Self.commandsOffsetKey, Self.encodeInteger(commandsOffset), in: Self.meta)
+        }
+        guard !batch.isEmpty else { return }
+        try database.write(batch, sync: sync)
+        nextDueTime = try readNextDueTime()
+    }
+
+    /// Schedules due at or before `now`, in (fire time, id) order, at most `limit`.
+    func due(upTo now: Int64, limit: Int) throws -> [Schedule] {
+        guard let next = nextDueTime, next <= now, limit > 0 else { return [] }
+        var ids: [String] = []
+        try database.forEach(in: Self.due, from: nil, to: Self.dueKey(now + 1, "")) { key, _ in
+            ids.append(String(decoding: key[8...], as: UTF8.self))
+            return ids.count < limit
+        }
+        return try ids.compactMap { try schedule(id: $0) }
+    }
+
+    /// Number of pending schedules (RocksDB's estimate).
+    func approximateCount() throws -> UInt64 {
+        try database.integerProperty("rocksdb.estimate-num-keys", in: Self.schedules) ?? 0
+    }
+
+    /// Every schedule, in id order (for inspection and tests).
+    func allSchedules() throws -> [Schedule] {
+        var result: [Schedule] = []
+        try database.forEach(in: Self.schedules) { _, value in
+            result.append(try ScheduleCodec.decode(value))
+            return true
+        }
+        return result
+    }
+
+    private func readNextDueTime() throws -> Int64? {
+        var first: Int64?
+        try database.forEach(in: Self.due) { key, _ in
+            first = Self.decodeInteger(Array(key[0..<8]))
+            return false
+        }
+        return first
+    }
+
+    /// Fire time (sign-flipped big-endian, so bytes sort like numbers) followed by the id.
+    static func dueKey(_ time: Int64, _ id: String) -> [UInt8] {
+        encodeInteger(time) + Array(id.utf8)
+    }
+
+    static func encodeInteger(_ value: Int64) -> [UInt8] {
+        let flipped = UInt64(bitPattern: value) ^ (1 << 63)
+        return (0..<8).map { UInt8(truncatingIfNeeded: flipped >> (56 - 8 * $0)) }
+    }
+
+    static func decodeInteger(_ bytes: [UInt8]) -> Int64? {
+        guard bytes.count == 8 else { return nil }
+        let raw = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int64(bitPattern: raw ^ (1 << 63))
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import KafkaClient
+import Logging
+import ScheduleModel
+import Synchronization
+
+/// The delivery loop: one thread that reads commands, fires due timers and commits both, batch by batch.
+///
+/// Each iteration polls `commands` for at most the time until the earliest due timer of the owned partitions, so
+/// a command that arrives (even one due sooner) wakes it at once and there is no fixed tick. It decodes what
+/// arrived, fires what is due in (time, id) order per partition, and hands the lot to the `TransactionCoordinator`
+/// as one batch. Only after the batch is durable in Kafka are the local stores written: a failed batch leaves them
+/// as they were, and consumption rewinds to the offset each store reflects, so nothing is lost or applied twice.
+///
+/// `@unchecked Sendable`: everything but `stopRequested` (an atomic) is used only by the thread inside `run`.
+final class SchedulerEngine: @unchecked Sendable {
+    private let configuration: KairosConfiguration
+    private let logger: Logger
+    private let decoder: CommandDecoder
+    private let owner: PartitionOwner
+    private let coordinator: TransactionCoordinator
+    private let consumer: KafkaConsumer
+    private let stopRequested: Atomic<Bool>
+
+    private static let maxRecordsPerBatch = 5_000
+    private static let maxFiresPerBatch = 5_000
+    /// Upper bound on one poll so a stop request is noticed promptly; new commands end a poll at once.
+    private static let maxIdleMilliseconds: Int64 = 200
+
+    init(configuration: KairosConfiguration, kafka: KafkaConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.stopRequested = Atomic(false)
+        decoder = CommandDecoder(
+            policy: CommandPolicy(
+                allowedTargets: configuration.allowedTargets,
+                forbiddenTopics: [
+                    configuration.commandsTopic, configuration.changelogTopic, configuration.eventsTopic,
+                    configuration.dlqTopic,
+                ],
+                maxPayloadBytes: configuration.maxPayloadBytes))
+        let owner = PartitionOwner(configuration: configuration, kafka: kafka, logger: logger)
+        self.owner = owner
+        var commandsKafka = kafka
+        // A fetch returns at most this long after a command arrives on a quiet partition.
+        commandsKafka.properties["fetch.wait.max.ms"] = kafka.properties["fetch.wait.max.ms"] ?? "50"
+        var consumerConfiguration = ConsumerConfiguration(kafka: commandsKafka, groupID: configuration.groupID)
+        consumerConfiguration.groupInstanceID = configuration.instanceID
+        consumerConfiguration.isolationLevel = .readCommitted
+        consumerConfiguration.autoOffsetReset = .earliest
+        consumerConfiguration.sessionTimeoutMilliseconds = 10_000
+        consumerConfiguration.heartbeatIntervalMilliseconds = 1_000
+        consumer = try KafkaConsumer(configuration: consumerConfiguration) { event in owner.handle(event) }
+        let transactionalID = "\(configuration.groupID)-\(configuration.instanceID ?? UUID().uuidString)"
+        coordinator = try TransactionCoordinator(
+            kafka: kafka, guarantee: configuration.deliveryGuarantee, transactionalID: transactionalID,
+            commandsTopic: configuration.commandsTopic, changelogTopic: configuration.changelogTopic, logger: logger)
+    }
+
+    /// Asks `run` to return after the batch in progress; safe from any thread.
+    func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+    }
+
+    /// Runs until `requestStop`, then leaves the group and closes the stores.
+    func run() throws {
+        try consumer.subscribe([configuration.commandsTopic])
+        logger.info(
+            "scheduler running",
+            metadata: [
+                "group": "\(configuration.groupID)", "commands": "\(configuration.commandsTopic)",
+                "guarantee": "\(configuration.deliveryGuarantee.rawValue)",
+            ])
+        defer { shutdown() }
+        while !stopRequested.load(ordering: .acquiring) {
+            if let failure = owner.failure {
+                throw failure
+            }
+            try iterate()
+        }
+    }
+
+    private func shutdown() {
+        logger.info("scheduler stopping: leaving the group")
+        do {
+            try consumer.close()
+        } catch {
+            logger.warning("leaving the group failed", metadata: ["error": "\(error)"])
+        }
+        owner.releaseAll()
+        coordinator.close()
+        logger.info("scheduler stopped")
+    }
+
+    private func iterate() throws {
+        let now = Self.nowMilliseconds()
+        let earliest = owner.stores.values.compactMap(\.nextDueTime).min()
+        let wait = earliest.map { min(max($0 - now, 0), Self.maxIdleMilliseconds) } ?? Self.maxIdleMilliseconds
+        let polled = try consumer.poll(maxRecords: Self.maxRecordsPerBatch, timeoutMilliseconds: Int32(wait))
+        for error in polled.errors {
+            logger.warning("consumer reported an error", metadata: ["error": "\(error)"])
+        }
+        var batch = OutputBatch()
+        var latest: [Int32: [String: Schedule?]] = [:]
+        for record in polled.records where owner.stores[record.partition] != nil {
+            try apply(record, to: &batch, latest: &latest)
+        }
+        try fireDue(into: &batch, latest: latest)
+        guard !batch.isEmpty else { return }
+        for (partition, next) in batch.nextCommandOffsets {
+            batch.records.append(
+                ChangelogRecord.progress(nextOffset: next, topic: configuration.changelogTopic, partition: partition))
+        }
+        let commitStarted = ContinuousClock.now
+        do {
+            try coordinator.commit(batch, consumer: consumer) { changelogOffsets in
+                try writeStores(batch, changelogOffsets: changelogOffsets)
+            }
+            if batch.fired > 0 || batch.rejected > 0 {
+                logger.debug(
+                    "batch committed",
+                    metadata: [
+                        "fired": "\(batch.fired)", "records": "\(batch.records.count)", "rejected": "\(batch.rejected)",
+                        "commit": "\(ContinuousClock.now - commitStarted)",
+                    ])
+            }
+        } catch {
+            logger.warning("batch failed; rewinding to the stored state", metadata: ["error": "\(error)"])
+            rewind()
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    private func writeStores(_ batch: OutputBatch, changelogOffsets: [Int32: Int64]) throws {
+        let partitions = Set(batch.changes.keys).union(batch.nextCommandOffsets.keys)
+        for partition in partitions {
+            guard let store = owner.stores[partition] else { continue }
+            try store.apply(
+                batch.changes[partition] ?? [], changelogOffset: changelogOffsets[partition],
+                commandsOffset: batch.nextCommandOffsets[partition],
+                sync: configuration.deliveryGuarantee == .atLeastOnce)
+        }
+    }
+
+    /// After a failed batch: read each partition's commands again from the offset its store reflects.
+    private func rewind() {
+        for (partition, store) in owner.stores {
+            do {
+                let offset = try store.commandsOffset ?? TopicPartitionOffset.beginning
+                try consumer.seek([TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: offset)])
+            } catch {
+                logger.error("rewind failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func apply(
+        _ record: KafkaConsumerRecord, to batch: inout OutputBatch, latest: inout [Int32: [String: Schedule?]]
+    ) throws {
+        let partition = record.partition
+        batch.nextCommandOffsets[partition] = record.offset + 1
+        let now = Self.nowMilliseconds()
+        let command = CommandRecord(
+            key: record.key, value: record.value,
+            headers: record.headers.map { ScheduleHeader(name: $0.name, value: $0.value) },
+            timestamp: record.timestamp ?? now, offset: record.offset)
+        switch decoder.decode(command) {
+        case .success(.schedule(let schedule)):
+            let existing = try current(schedule.id, partition: partition, latest: latest)
+            batch.records.append(
+                ChangelogRecord.state(schedule, topic: configuration.changelogTopic, partition: partition))
+            batch.records.append(
+                EventRecord(
+                    kind: existing == nil ? .scheduled : .replaced, id: schedule.id, occurrence: schedule.occurrence,
+                    scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
+                ).record(topic: configuration.eventsTopic))
+            batch.changes[partition, default: []].append(.upsert(schedule))
+            latest[partition, default: [:]][schedule.id] = .some(schedule)
+        case .success(.cancel(let id)):
+            guard let existing = try current(id, partition: partition, latest: latest) else { return }
+            batch.records.append(ChangelogRecord.tombstone(id: id, topic: configuration.changelogTopic, partition: partition))
+            batch.records.append(
+                EventRecord(
+                    kind: .cancelled, id: id, occurrence: existing.occurrence, scheduledFor: existing.scheduledFor,
+                    at: now, partition: partition, detail: nil
+                ).record(topic: configuration.eventsTopic))
+            batch.changes[partition, default: []].append(.delete(id: id))
+            latest[partition, default: [:]][id] = .some(nil)
+        case .failure(let rejection):
+            batch.rejected += 1
+            batch.records.append(deadLetter(record, reason: rejection.reason))
+            let id = record.key.map { String(decoding: $0.prefix(256), as: UTF8.self) } ?? ""
+            batch.records.append(
+                EventRecord(
+                    kind: .rejected, id: id, occurrence: nil, scheduledFor: nil, at: now, partition: partition,
+                    detail: rejection.reason
+                ).record(topic: configuration.eventsTopic))
+            logger.notice(
+                "command rejected",
+                metadata: ["partition": "\(partition)", "offset": "\(record.offset)", "reason": "\(rejection.reason)"])
+        }
+    }
+
+    private func current(_ id: String, partition: Int32, latest: [Int32: [String: Schedule?]]) throws -> Schedule? {
+        if let known = latest[partition]?[id] { return known }
+        return try owner.stores[partition]?.schedule(id: id)
+    }
+
+    private func fireDue(into batch: inout OutputBatch, latest: [Int32: [String: Schedule?]]) throws {
+        let now = Self.nowMilliseconds()
+        for partition in owner.ownedPartitions {
+            guard let store = owner.stores[partition], batch.fired < Self.maxFiresPerBatch else { continue }
+            for schedule in try store.due(upTo: now, limit: Self.maxFiresPerBatch - batch.fired) {
+                // A command in this batch changed the schedule: its new state decides, next iteration.
+                if latest[partition]?[schedule.id] != nil { continue }
+                batch.records.append(firedRecord(schedule, firedAt: now))
+                batch.records.append(
+                    ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
+                batch.records.append(
+                    EventRecord(
+                        kind: .fired, id: schedule.id, occurrence: schedule.occurrence,
+                        scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
+                    ).record(topic: configuration.eventsTopic))
+                batch.changes[partition, default: []].append(.delete(id: schedule.id))
+                batch.fired += 1
+            }
+        }
+    }
+
+    private func firedRecord(_ schedule: Schedule, firedAt: Int64) -> KafkaProducerRecord {
+        guard case .kafka(let topic) = schedule.target else {
+            preconditionFailure("only Kafka targets are accepted by the decoder")
+        }
+        var headers = schedule.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+        headers.append(KafkaHeader("kairos-id", schedule.id))
+        headers.append(KafkaHeader("kairos-scheduled-for", String(schedule.scheduledFor)))
+        headers.append(KafkaHeader("kairos-fired-at", String(firedAt)))
+        headers.append(KafkaHeader("kairos-occurrence", String(schedule.occurrence)))
+        return KafkaProducerRecord(
+            topic: topic, partition: schedule.targetPartition, key: schedule.targetKey ?? Array(schedule.id.utf8),
+            value: schedule.payload, headers: headers)
+    }
+
+    private func deadLetter(_ record: KafkaConsumerRecord, reason: String) -> KafkaProducerRecord {
+        var headers = record.headers
+        headers.append(KafkaHeader("kairos-error", reason))
+        headers.append(KafkaHeader("kairos-error-kind", "rejected"))
+        headers.append(KafkaHeader("kairos-source-topic", record.topic))
+        headers.append(KafkaHeader("kairos-source-partition", String(record.partition)))
+        headers.append(KafkaHeader("kairos-source-offset", String(record.offset)))
+        return KafkaProducerRecord(topic: configuration.dlqTopic, key: record.key, value: record.value, headers: headers)
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
+    }
+}

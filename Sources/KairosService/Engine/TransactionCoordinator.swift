@@ -1,0 +1,174 @@
+import Foundation
+import KafkaClient
+import Logging
+import Synchronization
+
+/// Everything one engine iteration wants written, committed as one unit.
+struct OutputBatch {
+    var records: [KafkaProducerRecord] = []
+    /// Store changes per partition, in the order they happen.
+    var changes: [Int32: [StoreChange]] = [:]
+    /// Next `commands` offset per partition, for the partitions whose commands this batch consumed.
+    var nextCommandOffsets: [Int32: Int64] = [:]
+    var fired = 0
+    var rejected = 0
+
+    var isEmpty: Bool { records.isEmpty && nextCommandOffsets.isEmpty }
+}
+
+/// How a firing commits. In exactly-once mode one Kafka transaction holds a batch's fired records, changelog
+/// updates, events, dead letters and `commands` offsets (KIP-447: fenced through the consumer's group metadata).
+/// In at-least-once mode the idempotent producer writes the same records, waits for every acknowledgement, and the
+/// offsets are committed only after that and after the store is written.
+final class TransactionCoordinator {
+    private let configuration: ProducerConfiguration
+    private let guarantee: DeliveryGuarantee
+    private let commandsTopic: String
+    private let changelogTopic: String
+    private let logger: Logger
+    private var producer: KafkaProducer
+
+    init(
+        kafka: KafkaConfiguration, guarantee: DeliveryGuarantee, transactionalID: String, commandsTopic: String,
+        changelogTopic: String, logger: Logger
+    ) throws {
+        var configuration = ProducerConfiguration(kafka: kafka)
+        configuration.idempotent = true
+        configuration.lingerMilliseconds = 1
+        if guarantee == .exactlyOnce {
+            configuration.transactionalID = transactionalID
+            configuration.transactionTimeoutMilliseconds = 30_000
+        }
+        self.configuration = configuration
+        self.guarantee = guarantee
+        self.commandsTopic = commandsTopic
+        self.changelogTopic = changelogTopic
+        self.logger = logger
+        producer = try Self.makeProducer(configuration, guarantee)
+    }
+
+    private static func makeProducer(_ configuration: ProducerConfiguration, _ guarantee: DeliveryGuarantee) throws
+        -> KafkaProducer
+    {
+        let producer = try KafkaProducer(configuration: configuration)
+        if guarantee == .exactlyOnce {
+            // Fences an earlier producer with this id and aborts its open transaction.
+            try producer.initTransactions(timeoutMilliseconds: 60_000)
+        }
+        return producer
+    }
+
+    /// Writes `batch`. Returns the highest changelog offset written per partition. In at-least-once mode
+    /// `afterDurable` runs between the acknowledgements and the offset commit (it writes the stores).
+    func commit(
+        _ batch: OutputBatch, consumer: KafkaConsumer, afterDurable: ([Int32: Int64]) throws -> Void
+    ) throws {
+        let tracker = DeliveryTracker(changelogTopic: changelogTopic)
+        let offsets = batch.nextCommandOffsets.map {
+            TopicPartitionOffset(topic: commandsTopic, partition: $0.key, offset: $0.value)
+        }
+        switch guarantee {
+        case .exactlyOnce:
+            do {
+                try producer.beginTransaction()
+                for record in batch.records {
+                    try producer.produce(record, onDelivery: tracker.expect())
+                }
+                if !offsets.isEmpty {
+                    try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata())
+                }
+                try producer.commitTransaction()
+            } catch {
+                recover(from: error)
+                throw error
+            }
+            try tracker.waitForAll()
+            try afterDurable(tracker.changelogOffsets)
+        case .atLeastOnce:
+            for record in batch.records {
+                try producer.produce(record, onDelivery: tracker.expect())
+            }
+            try producer.flush(timeoutMilliseconds: Int32(configuration.messageTimeoutMilliseconds))
+            try tracker.waitForAll()
+            try afterDurable(tracker.changelogOffsets)
+            if !offsets.isEmpty {
+                try consumer.commit(offsets)
+            }
+        }
+    }
+
+    private func recover(from error: KafkaError) {
+        if error.isFatal || producer.fatalError != nil {
+            logger.warning("transactional producer failed fatally; recreating it", metadata: ["error": "\(error)"])
+            do {
+                producer = try Self.makeProducer(configuration, guarantee)
+            } catch {
+                logger.error("could not recreate the producer", metadata: ["error": "\(error)"])
+            }
+        } else {
+            do {
+                try producer.abortTransaction()
+            } catch {
+                logger.warning("abort failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Flushes what is queued (shutdown).
+    func close() {
+        try? producer.flush(timeoutMilliseconds: 10_000)
+    }
+}
+
+/// Counts delivery reports of one batch and remembers the highest changelog offset per partition.
+final class DeliveryTracker: Sendable {
+    private struct State {
+        var outstanding = 0
+        var changelogOffsets: [Int32: Int64] = [:]
+        var firstError: KafkaError?
+    }
+
+    private let changelogTopic: String
+    private let state = Mutex(State())
+    private let done = DispatchSemaphore(value: 0)
+
+    init(changelogTopic: String) {
+        self.changelogTopic = changelogTopic
+    }
+
+    /// Registers one more record and returns its delivery handler.
+    func expect() -> KafkaProducer.DeliveryHandler {
+        state.withLock { $0.outstanding += 1 }
+        return { [self] result in
+            state.withLock { state in
+                switch result {
+                case .success(let report):
+                    if report.topic == changelogTopic {
+                        state.changelogOffsets[report.partition] = max(
+                            state.changelogOffsets[report.partition] ?? report.offset, report.offset)
+                    }
+                case .failure(let error):
+                    state.firstError = state.firstError ?? error
+                }
+                state.outstanding -= 1
+            }
+            done.signal()
+        }
+    }
+
+    var changelogOffsets: [Int32: Int64] { state.withLock { $0.changelogOffsets } }
+
+    /// Waits until every registered record has its report; throws the first delivery error.
+    func waitForAll(timeout: Duration = .seconds(120)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while state.withLock({ $0.outstanding }) > 0 {
+            guard ContinuousClock.now < deadline else {
+                throw EngineError("delivery reports did not arrive within \(timeout)")
+            }
+            _ = done.wait(timeout: .now() + .milliseconds(100))
+        }
+        if let error = state.withLock({ $0.firstError }) {
+            throw error
+        }
+    }
+}

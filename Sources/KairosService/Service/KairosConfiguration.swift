@@ -1,0 +1,284 @@
+import Foundation
+
+/// How firings are committed.
+public enum DeliveryGuarantee: String, Sendable, CaseIterable {
+    /// One Kafka transaction per batch holds fired records, changelog updates, events and command offsets.
+    case exactlyOnce = "exactly-once"
+    /// Idempotent producer, offsets committed after the changelog acknowledged; a crash may repeat a firing.
+    case atLeastOnce = "at-least-once"
+}
+
+/// Everything Kairos needs to start, read from flags, environment variables and an optional config file
+/// (in that order of precedence), with defaults for the rest.
+public struct KairosConfiguration: Sendable {
+    /// Kafka bootstrap servers; nil starts the embedded broker.
+    public var bootstrapServers: String?
+    public var groupID: String
+    public var topicPrefix: String
+    public var stateDirectory: String
+    /// Static group membership id (`group.instance.id`), so a restarted instance gets its partitions back.
+    public var instanceID: String?
+    public var deliveryGuarantee: DeliveryGuarantee
+    /// Partitions of `commands` and `changelog` when Kairos creates them.
+    public var partitions: Int32
+    /// Replication factor of the topics Kairos creates; -1 leaves it to the broker.
+    public var replicationFactor: Int32
+    public var commandsRetentionMilliseconds: Int64
+    public var embeddedBrokers: Int
+    public var logLevel: String
+    public var logFormat: String
+    /// Extra librdkafka properties for every client (SASL, SSL, ...).
+    public var kafkaProperties: [String: String]
+    /// Patterns a Kafka target topic must match (`*` wildcards).
+    public var allowedTargets: [String]
+    /// Largest payload accepted in a command, in bytes.
+    public var maxPayloadBytes: Int
+    /// Longest a batch of commands and firings may collect before it is committed.
+    public var maxBatchMilliseconds: Int
+    /// How long shutdown may take to finish in-flight work before it gives up on it.
+    public var shutdownDeadlineMilliseconds: Int
+
+    public var commandsTopic: String { "\(topicPrefix).commands" }
+    public var changelogTopic: String { "\(topicPrefix).changelog" }
+    public var eventsTopic: String { "\(topicPrefix).events" }
+    public var dlqTopic: String { "\(topicPrefix).dlq" }
+
+    /// The settings, in the order the README lists them.
+    public static let settings: [Setting] = [
+        Setting("KAIROS_BOOTSTRAP_SERVERS", flag: "--bootstrap-servers", default: "(embedded)",
+                "Kafka bootstrap servers, `host:port[,host:port]`. Empty starts an in-process embedded broker (memory only, for trying Kairos out) and writes its address to `<state dir>/embedded-bootstrap`."),
+        Setting("KAIROS_GROUP_ID", flag: "--group-id", default: "kairos",
+                "Consumer group of the Kairos instances. Instances with the same group share the partitions."),
+        Setting("KAIROS_TOPIC_PREFIX", flag: "--topic-prefix", default: "kairos",
+                "Prefix of Kairos's topics: `<prefix>.commands`, `.changelog`, `.events`, `.dlq`."),
+        Setting("KAIROS_STATE_DIR", flag: "--state-dir", default: "./kairos-state",
+                "Directory of the local RocksDB stores, one per owned partition (`<state dir>/<group>/<partition>/`)."),
+        Setting("KAIROS_INSTANCE_ID", flag: "--instance-id", default: "(none)",
+                "Static group membership id (`group.instance.id`): a restarted instance gets its partitions back without a rebalance. Unique per instance."),
+        Setting("KAIROS_DELIVERY_GUARANTEE", flag: "--delivery-guarantee", default: "exactly-once",
+                "`exactly-once` (Kafka transactions) or `at-least-once` (idempotent producer, for brokers without transactions)."),
+        Setting("KAIROS_PARTITIONS", flag: "--partitions", default: "12",
+                "Partitions of `commands` and `changelog` when Kairos creates them (1-10000)."),
+        Setting("KAIROS_REPLICATION_FACTOR", flag: "--replication-factor", default: "-1",
+                "Replication factor of the topics Kairos creates; -1 uses the broker default."),
+        Setting("KAIROS_COMMANDS_RETENTION_MS", flag: "--commands-retention-ms", default: "604800000",
+                "Retention of `commands` when Kairos creates it; must cover the longest outage you want to survive."),
+        Setting("KAIROS_EMBEDDED_BROKERS", flag: "--embedded-brokers", default: "1",
+                "Brokers of the embedded broker (1-9), when no bootstrap servers are set."),
+        Setting("KAIROS_ALLOWED_TARGETS", flag: "--allowed-targets", default: "*",
+                "Comma-separated patterns (`*` matches any run of characters) a target topic must match. Kairos's own topics and `__*` topics are never allowed."),
+        Setting("KAIROS_MAX_PAYLOAD_BYTES", flag: "--max-payload-bytes", default: "1048576",
+                "Largest command payload accepted; larger commands go to the DLQ."),
+        Setting("KAIROS_MAX_BATCH_MS", flag: "--max-batch-ms", default: "20",
+                "Longest time commands and firings collect before their transaction commits (1-1000)."),
+        Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
+                "On SIGTERM/SIGINT, how long to finish in-flight work before leaving the group anyway."),
+        Setting("KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
+                "`trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`."),
+        Setting("KAIROS_LOG_FORMAT", flag: "--log-format", default: "text",
+                "`text` (one `key=value` line per event) or `json` (one JSON object per line)."),
+        Setting("KAIROS_KAFKA_<PROPERTY>", flag: "--kafka-property NAME=VALUE", default: "",
+                "Any librdkafka property for all of Kairos's Kafka clients, e.g. `KAIROS_KAFKA_SECURITY_PROTOCOL=SASL_SSL` sets `security.protocol` (`_` becomes `.`, lower case). The flag may repeat."),
+        Setting("KAIROS_CONFIG_FILE", flag: "--config", default: "(none)",
+                "A file of `KAIROS_*=value` lines (`#` starts a comment) read before the environment and flags."),
+    ]
+
+    /// Reads the configuration. Precedence: flags, then environment, then the config file, then defaults.
+    /// Throws a `ConfigurationError` naming the first bad setting.
+    public static func load(arguments: [String], environment: [String: String]) throws -> KairosConfiguration {
+        let flagValues = try parseFlags(arguments)
+        var values: [String: String] = [:]
+        var kafkaProperties: [String: String] = [:]
+
+        let configFile = flagValues.values["KAIROS_CONFIG_FILE"] ?? environment["KAIROS_CONFIG_FILE"]
+        if let configFile, !configFile.isEmpty {
+            for (key, value) in try readConfigFile(configFile) {
+                try absorb(key: key, value: value, source: "config file \(configFile)", into: &values, &kafkaProperties)
+            }
+        }
+        for (key, value) in environment where key.hasPrefix("KAIROS_") {
+            if key == "KAIROS_CONFIG_FILE" { continue }
+            if knownNames.contains(key) || key.hasPrefix("KAIROS_KAFKA_") {
+                try absorb(key: key, value: value, source: "environment", into: &values, &kafkaProperties)
+            }
+        }
+        for (key, value) in flagValues.values {
+            values[key] = value
+        }
+        for (name, value) in flagValues.kafkaProperties {
+            kafkaProperties[name] = value
+        }
+        return try KairosConfiguration(values: values, kafkaProperties: kafkaProperties)
+    }
+
+    private static let knownNames = Set(settings.map(\.environmentName))
+
+    private static func absorb(
+        key: String, value: String, source: String,
+        into values: inout [String: String], _ kafkaProperties: inout [String: String]
+    ) throws {
+        if key.hasPrefix("KAIROS_KAFKA_") {
+            let property = key.dropFirst("KAIROS_KAFKA_".count).lowercased().replacingOccurrences(of: "_", with: ".")
+            guard !property.isEmpty else {
+                throw ConfigurationError("\(key) (\(source)): name a librdkafka property after KAIROS_KAFKA_")
+            }
+            kafkaProperties[property] = value
+        } else if knownNames.contains(key) && key != "KAIROS_KAFKA_<PROPERTY>" {
+            values[key] = value
+        } else {
+            throw ConfigurationError("\(key) (\(source)) is not a Kairos setting; see `kairos --help` for the list")
+        }
+    }
+
+    private static func readConfigFile(_ path: String) throws -> [(String, String)] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConfigurationError("KAIROS_CONFIG_FILE: cannot read '\(path)' as a UTF-8 text file")
+        }
+        var pairs: [(String, String)] = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError("KAIROS_CONFIG_FILE \(path):\(number + 1): expected KAIROS_NAME=value, got '\(line)'")
+            }
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.first == "\"", value.last == "\"" {
+                value = String(value.dropFirst().dropLast())
+            }
+            pairs.append((line[..<equals].trimmingCharacters(in: .whitespaces), value))
+        }
+        return pairs
+    }
+
+    private struct FlagValues {
+        var values: [String: String] = [:]
+        var kafkaProperties: [String: String] = [:]
+    }
+
+    private static func parseFlags(_ arguments: [String]) throws -> FlagValues {
+        let byFlag = Dictionary(uniqueKeysWithValues: settings.map { ($0.flag.split(separator: " ")[0], $0) })
+        var result = FlagValues()
+        var index = 0
+        while index < arguments.count {
+            var flag = arguments[index]
+            var value: String?
+            if let equals = flag.firstIndex(of: "="), flag.hasPrefix("--") {
+                value = String(flag[flag.index(after: equals)...])
+                flag = String(flag[..<equals])
+            }
+            guard let setting = byFlag[Substring(flag)] else {
+                throw ConfigurationError("unknown option '\(arguments[index])'; see `kairos --help`")
+            }
+            if value == nil {
+                index += 1
+                guard index < arguments.count else {
+                    throw ConfigurationError("\(flag) needs a value")
+                }
+                value = arguments[index]
+            }
+            let given = value ?? ""
+            if flag == "--kafka-property" {
+                guard let equals = given.firstIndex(of: "="), equals != given.startIndex else {
+                    throw ConfigurationError("--kafka-property: expected NAME=VALUE, got '\(given)'")
+                }
+                result.kafkaProperties[String(given[..<equals])] = String(given[given.index(after: equals)...])
+            } else {
+                result.values[setting.environmentName] = given
+            }
+            index += 1
+        }
+        return result
+    }
+
+    /// Validates every value; each error names its setting.
+    init(values: [String: String], kafkaProperties: [String: String]) throws {
+        func value(_ name: String) -> String? {
+            guard let raw = values[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer<T: FixedWidthInteger>(_ name: String, _ fallback: T, _ range: ClosedRange<T>) throws -> T {
+            guard let raw = value(name) else { return fallback }
+            guard let parsed = T(raw), range.contains(parsed) else {
+                throw ConfigurationError("\(name): '\(raw)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return parsed
+        }
+        func choice(_ name: String, _ fallback: String, _ allowed: [String]) throws -> String {
+            guard let raw = value(name) else { return fallback }
+            guard allowed.contains(raw.lowercased()) else {
+                throw ConfigurationError("\(name): '\(raw)' is not one of \(allowed.joined(separator: ", "))")
+            }
+            return raw.lowercased()
+        }
+
+        bootstrapServers = value("KAIROS_BOOTSTRAP_SERVERS")
+        if let servers = bootstrapServers {
+            for server in servers.split(separator: ",", omittingEmptySubsequences: false) {
+                let trimmed = server.trimmingCharacters(in: .whitespaces)
+                guard let colon = trimmed.lastIndex(of: ":"), colon != trimmed.startIndex,
+                    let port = Int(trimmed[trimmed.index(after: colon)...]), (1...65535).contains(port)
+                else {
+                    throw ConfigurationError(
+                        "KAIROS_BOOTSTRAP_SERVERS: '\(trimmed)' is not host:port (in '\(servers)')")
+                }
+            }
+        }
+        groupID = value("KAIROS_GROUP_ID") ?? "kairos"
+        topicPrefix = value("KAIROS_TOPIC_PREFIX") ?? "kairos"
+        let topicCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard topicPrefix.allSatisfy(topicCharacters.contains), topicPrefix.count <= 200,
+            !topicPrefix.hasPrefix("__"), topicPrefix != ".", topicPrefix != ".."
+        else {
+            throw ConfigurationError(
+                "KAIROS_TOPIC_PREFIX: '\(topicPrefix)' must be 1-200 of [a-zA-Z0-9._-] and not start with '__'")
+        }
+        guard !groupID.contains(where: { $0 == "/" || $0.isNewline }) else {
+            throw ConfigurationError("KAIROS_GROUP_ID: '\(groupID)' must not contain '/' (it names a state directory)")
+        }
+        stateDirectory = value("KAIROS_STATE_DIR") ?? "./kairos-state"
+        instanceID = value("KAIROS_INSTANCE_ID")
+        deliveryGuarantee =
+            DeliveryGuarantee(
+                rawValue: try choice(
+                    "KAIROS_DELIVERY_GUARANTEE", "exactly-once", DeliveryGuarantee.allCases.map(\.rawValue))
+            ) ?? .exactlyOnce
+        partitions = try integer("KAIROS_PARTITIONS", 12, 1...10_000)
+        replicationFactor = try integer("KAIROS_REPLICATION_FACTOR", -1, -1...32)
+        if replicationFactor == 0 {
+            throw ConfigurationError("KAIROS_REPLICATION_FACTOR: 0 is not a replication factor; use -1 or 1...32")
+        }
+        commandsRetentionMilliseconds = try integer(
+            "KAIROS_COMMANDS_RETENTION_MS", 604_800_000, 60_000...Int64.max)
+        embeddedBrokers = try integer("KAIROS_EMBEDDED_BROKERS", 1, 1...9)
+        allowedTargets = (value("KAIROS_ALLOWED_TARGETS") ?? "*").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if allowedTargets.isEmpty {
+            throw ConfigurationError("KAIROS_ALLOWED_TARGETS: give at least one pattern (`*` allows every topic)")
+        }
+        maxPayloadBytes = try integer("KAIROS_MAX_PAYLOAD_BYTES", 1_048_576, 0...100_000_000)
+        maxBatchMilliseconds = try integer("KAIROS_MAX_BATCH_MS", 20, 1...1_000)
+        shutdownDeadlineMilliseconds = try integer("KAIROS_SHUTDOWN_DEADLINE_MS", 10_000, 0...600_000)
+        logLevel = try choice(
+            "KAIROS_LOG_LEVEL", "info", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        logFormat = try choice("KAIROS_LOG_FORMAT", "text", ["text", "json"])
+        self.kafkaProperties = kafkaProperties
+    }
+
+    /// `kairos --help`: usage and the settings table.
+    public static var usage: String {
+        var text = """
+            Usage: kairos [options]          run the scheduler
+                   kairos broker [options]   run a standalone embedded broker (tests, demos)
+
+            Every option is also an environment variable and a config-file key.
+
+            """
+        for setting in settings {
+            text += "  \(setting.flag.padding(toLength: 34, withPad: " ", startingAt: 0)) \(setting.environmentName)"
+            text += setting.defaultValue.isEmpty ? "\n" : " (default \(setting.defaultValue))\n"
+            text += "      \(setting.meaning)\n"
+        }
+        return text
+    }
+}

@@ -1,0 +1,73 @@
+import KafkaClient
+import Logging
+
+/// Creates Kairos's topics when they are missing and checks the ones that exist.
+///
+/// `commands` and `changelog` get `partitions` each (the changelog is compacted); `events` and `dlq` the same
+/// count. Start-up is refused when `commands` and `changelog` have different partition counts: partition k of one
+/// must pair with partition k of the other.
+struct TopicSetup {
+    let configuration: KairosConfiguration
+    let logger: Logger
+
+    struct Plan {
+        var topic: NewTopic
+    }
+
+    var plans: [NewTopic] {
+        let replication = configuration.replicationFactor
+        let partitions = configuration.partitions
+        return [
+            NewTopic(
+                name: configuration.commandsTopic, partitions: partitions, replicationFactor: replication,
+                configs: ["cleanup.policy": "delete", "retention.ms": String(configuration.commandsRetentionMilliseconds)]),
+            NewTopic(
+                name: configuration.changelogTopic, partitions: partitions, replicationFactor: replication,
+                configs: ["cleanup.policy": "compact", "min.insync.replicas": replication >= 3 ? "2" : "1"]),
+            NewTopic(
+                name: configuration.eventsTopic, partitions: partitions, replicationFactor: replication,
+                configs: ["cleanup.policy": "delete", "retention.ms": "604800000"]),
+            NewTopic(
+                name: configuration.dlqTopic, partitions: partitions, replicationFactor: replication,
+                configs: ["cleanup.policy": "delete", "retention.ms": "2592000000"]),
+        ]
+    }
+
+    /// Ensures the topics on a real cluster through the admin API.
+    func ensure(admin: KafkaAdmin) throws {
+        let existing = Set(try admin.metadata().topics.map(\.name))
+        let missing = plans.filter { !existing.contains($0.name) }
+        if !missing.isEmpty {
+            let results = try admin.createTopics(missing)
+            for topic in missing {
+                if let error = results[topic.name] ?? nil, error.code != KafkaError.Code.topicAlreadyExists {
+                    throw error
+                }
+                logger.info("created topic", metadata: ["topic": "\(topic.name)", "partitions": "\(topic.partitions)"])
+            }
+        }
+        try check(try admin.metadata())
+    }
+
+    /// Ensures the topics on the embedded broker (which takes topics only through its own API).
+    func ensure(embedded cluster: EmbeddedKafkaCluster, admin: KafkaAdmin) throws {
+        let existing = Set(try admin.metadata().topics.map(\.name))
+        for topic in plans where !existing.contains(topic.name) {
+            try cluster.createTopic(topic.name, partitions: topic.partitions, replicationFactor: 1)
+            logger.info("created topic", metadata: ["topic": "\(topic.name)", "partitions": "\(topic.partitions)"])
+        }
+        try check(try admin.metadata())
+    }
+
+    /// Refuses mismatched `commands` and `changelog` partition counts.
+    func check(_ metadata: KafkaMetadata) throws {
+        let commands = try metadata.topic(named: configuration.commandsTopic).partitions.count
+        let changelog = try metadata.topic(named: configuration.changelogTopic).partitions.count
+        guard commands == changelog else {
+            throw ConfigurationError(
+                "\(configuration.commandsTopic) has \(commands) partitions but \(configuration.changelogTopic) has "
+                    + "\(changelog); they must be equal (partition k of each belongs together). Recreate the "
+                    + "changelog with \(commands) partitions, or point KAIROS_TOPIC_PREFIX at a consistent set.")
+        }
+    }
+}

@@ -1,0 +1,230 @@
+/// One record read from the `commands` topic, as the decoder needs it.
+public struct CommandRecord: Sendable {
+    public var key: [UInt8]?
+    /// The payload; nil is a tombstone (cancel).
+    public var value: [UInt8]?
+    public var headers: [ScheduleHeader]
+    /// The record's timestamp, epoch milliseconds (the base of `kairos-delay`).
+    public var timestamp: Int64
+    public var offset: Int64
+
+    public init(key: [UInt8]?, value: [UInt8]?, headers: [ScheduleHeader], timestamp: Int64, offset: Int64) {
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+        self.offset = offset
+    }
+}
+
+/// What a valid command asks for.
+public enum Command: Sendable, Hashable {
+    /// Create the schedule, or replace the one with the same id.
+    case schedule(Schedule)
+    /// Cancel the schedule with this id (a no-op if there is none).
+    case cancel(id: String)
+}
+
+/// Why a command was rejected: a sentence a person can act on.
+public struct CommandRejection: Error, Sendable, Hashable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// The rules a command's target and size must follow.
+public struct CommandPolicy: Sendable {
+    /// Patterns a target topic must match; `*` matches any run of characters.
+    public var allowedTargets: [String]
+    /// Topics that are never targets (Kairos's own); `__*` topics are never targets either.
+    public var forbiddenTopics: Set<String>
+    public var maxPayloadBytes: Int
+
+    public init(allowedTargets: [String] = ["*"], forbiddenTopics: Set<String> = [], maxPayloadBytes: Int = 1_048_576) {
+        self.allowedTargets = allowedTargets
+        self.forbiddenTopics = forbiddenTopics
+        self.maxPayloadBytes = maxPayloadBytes
+    }
+}
+
+/// Decodes and validates records of the `commands` topic (see the wire contract).
+public struct CommandDecoder: Sendable {
+    public var policy: CommandPolicy
+
+    public init(policy: CommandPolicy) {
+        self.policy = policy
+    }
+
+    static let maxKeyBytes = 256
+    static let timeHeaders = ["kairos-at", "kairos-delay", "kairos-cron", "kairos-every"]
+    static let knownHeaders: Set<String> = [
+        "kairos-at", "kairos-delay", "kairos-cron", "kairos-every", "kairos-tz", "kairos-start", "kairos-end",
+        "kairos-limit", "kairos-target", "kairos-target-key", "kairos-target-partition", "kairos-http-method",
+        "kairos-retry-max", "kairos-retry-backoff", "kairos-window", "kairos-misfire",
+    ]
+
+    public func decode(_ record: CommandRecord) -> Result<Command, CommandRejection> {
+        Result { () throws(CommandRejection) in try decodeOrThrow(record) }
+    }
+
+    private func decodeOrThrow(_ record: CommandRecord) throws(CommandRejection) -> Command {
+        guard let key = record.key, !key.isEmpty else {
+            throw CommandRejection("the record has no key; the key is the schedule id (1-256 bytes of UTF-8)")
+        }
+        guard key.count <= Self.maxKeyBytes else {
+            throw CommandRejection("the key is \(key.count) bytes; a schedule id is at most 256 bytes")
+        }
+        guard let id = String(validating: key, as: UTF8.self) else {
+            throw CommandRejection("the key is not valid UTF-8; a schedule id is 1-256 bytes of UTF-8")
+        }
+        guard let payload = record.value else {
+            return .cancel(id: id)
+        }
+        guard payload.count <= policy.maxPayloadBytes else {
+            throw CommandRejection(
+                "the payload is \(payload.count) bytes, over the limit of \(policy.maxPayloadBytes) bytes")
+        }
+
+        var controls: [String: String] = [:]
+        var passThrough: [ScheduleHeader] = []
+        for header in record.headers {
+            let lowered = header.name.lowercased()
+            guard lowered.hasPrefix("kairos-") else {
+                passThrough.append(header)
+                continue
+            }
+            guard header.name == lowered else {
+                throw CommandRejection("header '\(header.name)' must be written in lower case ('\(lowered)')")
+            }
+            guard Self.knownHeaders.contains(lowered) || lowered.hasPrefix("kairos-http-header-") else {
+                throw CommandRejection("unknown header '\(header.name)'; Kairos headers are listed in topics/README.md")
+            }
+            guard controls[lowered] == nil else {
+                throw CommandRejection("header '\(lowered)' appears more than once")
+            }
+            guard let bytes = header.value else {
+                throw CommandRejection("header '\(lowered)' has no value")
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw CommandRejection("header '\(lowered)' is not valid UTF-8")
+            }
+            controls[lowered] = text
+        }
+
+        let timing = Self.timeHeaders.filter { controls[$0] != nil }
+        guard timing.count <= 1 else {
+            throw CommandRejection(
+                "headers \(timing.joined(separator: " and ")) both give a time; use at most one of "
+                    + Self.timeHeaders.joined(separator: ", "))
+        }
+        for recurring in ["kairos-cron", "kairos-every", "kairos-start", "kairos-end", "kairos-limit", "kairos-misfire"]
+        where controls[recurring] != nil {
+            throw CommandRejection(
+                "header '\(recurring)' belongs to recurring schedules, which this Kairos version does not serve yet")
+        }
+        if controls["kairos-window"] != nil {
+            throw CommandRejection("header 'kairos-window' (flexible window) is not served by this Kairos version yet")
+        }
+
+        let scheduledFor: Int64
+        if let at = controls["kairos-at"] {
+            switch TimeText.instant(at) {
+            case .success(let instant): scheduledFor = instant
+            case .failure(let error): throw CommandRejection("header 'kairos-at': \(error.reason)")
+            }
+        } else if let delay = controls["kairos-delay"] {
+            switch TimeText.duration(delay) {
+            case .success(let milliseconds): scheduledFor = record.timestamp + milliseconds
+            case .failure(let error): throw CommandRejection("header 'kairos-delay': \(error.reason)")
+            }
+        } else {
+            scheduledFor = record.timestamp
+        }
+
+        guard let targetText = controls["kairos-target"], !targetText.isEmpty else {
+            throw CommandRejection("header 'kairos-target' is missing; name a topic, kafka:TOPIC or an http(s) URL")
+        }
+        let target = try parseTarget(targetText)
+        if controls["kairos-http-method"] != nil || controls.keys.contains(where: { $0.hasPrefix("kairos-http-header-") }) {
+            throw CommandRejection("kairos-http-* headers apply to HTTP targets only; the target is a Kafka topic")
+        }
+
+        var targetPartition: Int32?
+        if let text = controls["kairos-target-partition"] {
+            guard let partition = Int32(text), partition >= 0 else {
+                throw CommandRejection("header 'kairos-target-partition': '\(text)' is not a partition number (0 or more)")
+            }
+            targetPartition = partition
+        }
+        if let text = controls["kairos-retry-max"] {
+            guard let attempts = Int(text), (1...1_000).contains(attempts) else {
+                throw CommandRejection("header 'kairos-retry-max': '\(text)' is not a number of attempts in 1...1000")
+            }
+        }
+        if let text = controls["kairos-retry-backoff"], case .failure(let error) = TimeText.duration(text) {
+            throw CommandRejection("header 'kairos-retry-backoff': \(error.reason)")
+        }
+        if controls["kairos-tz"] != nil && timing.first != "kairos-cron" && timing.first != "kairos-every" {
+            throw CommandRejection("header 'kairos-tz' applies to kairos-cron and kairos-every only")
+        }
+
+        let targetKey = record.headers.first { $0.name == "kairos-target-key" }?.value
+        return .schedule(
+            Schedule(
+                id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
+                headers: passThrough, scheduledFor: scheduledFor, occurrence: 1, sourceOffset: record.offset))
+    }
+
+    private func parseTarget(_ text: String) throws(CommandRejection) -> ScheduleTarget {
+        let lowered = text.lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
+            throw CommandRejection("HTTP targets are not served by this Kairos version yet; target '\(text)'")
+        }
+        let topic = lowered.hasPrefix("kafka:") ? String(text.dropFirst("kafka:".count)) : text
+        let allowedCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !topic.isEmpty, topic.count <= 249, topic != ".", topic != "..", topic.allSatisfy(allowedCharacters.contains)
+        else {
+            throw CommandRejection(
+                "target '\(text)' is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -) or an http(s) URL")
+        }
+        if topic.hasPrefix("__") {
+            throw CommandRejection("target '\(topic)' is a Kafka internal topic and can never be a target")
+        }
+        if policy.forbiddenTopics.contains(topic) {
+            throw CommandRejection("target '\(topic)' is one of Kairos's own topics and can never be a target")
+        }
+        guard policy.allowedTargets.contains(where: { Self.matches(topic, pattern: $0) }) else {
+            throw CommandRejection(
+                "target '\(topic)' is not allowed; allowed targets: \(policy.allowedTargets.joined(separator: ", "))")
+        }
+        return .kafka(topic: topic)
+    }
+
+    /// Glob match where `*` matches any run of characters (greedy with backtracking to the last star).
+    static func matches(_ text: String, pattern: String) -> Bool {
+        let text = Array(text.utf8)
+        let pattern = Array(pattern.utf8)
+        var t = 0
+        var p = 0
+        var star: Int?
+        var resume = 0
+        while t < text.count {
+            if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
+                star = p
+                p += 1
+                resume = t
+            } else if p < pattern.count && pattern[p] == text[t] {
+                p += 1
+                t += 1
+            } else if let star {
+                p = star + 1
+                resume += 1
+                t = resume
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.count
+    }
+}
