@@ -116,14 +116,12 @@ final class SchedulerEngine: @unchecked Sendable {
             try coordinator.commit(batch, consumer: consumer) { changelogOffsets in
                 try writeStores(batch, changelogOffsets: changelogOffsets)
             }
-            if batch.fired > 0 || batch.rejected > 0 {
-                logger.debug(
-                    "batch committed",
-                    metadata: [
-                        "fired": "\(batch.fired)", "records": "\(batch.records.count)", "rejected": "\(batch.rejected)",
-                        "commit": "\(ContinuousClock.now - commitStarted)",
-                    ])
-            }
+            logger.debug(
+                "batch committed",
+                metadata: [
+                    "commands": "\(polled.records.count)", "fired": "\(batch.fired)", "rejected": "\(batch.rejected)",
+                    "records": "\(batch.records.count)", "commit": "\(ContinuousClock.now - commitStarted)",
+                ])
         } catch {
             logger.warning("batch failed; rewinding to the stored state", metadata: ["error": "\(error)"])
             rewind()

@@ -1,0 +1,171 @@
+import Foundation
+import KafkaClient
+
+/// The `kairos` executable built next to the test bundle.
+let kairosExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("kairos")
+
+/// A directory removed when the value is released.
+final class ScratchDirectory: @unchecked Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A `kairos` process (scheduler or standalone broker) with its log in a file.
+final class KairosProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+
+    init(arguments: [String], environment: [String: String], logPath: String) throws {
+        self.logPath = logPath
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = kairosExecutable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KAIROS_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+    }
+
+    /// Starts a standalone embedded broker with Kairos's topics and returns it with its bootstrap address.
+    static func broker(in scratch: ScratchDirectory, partitions: Int = 4) throws -> (KairosProcess, String) {
+        let state = scratch.path("broker")
+        let broker = try KairosProcess(
+            arguments: ["broker", "--state-dir", state, "--partitions", "\(partitions)"], environment: [:],
+            logPath: scratch.path("broker.log"))
+        let file = state + "/embedded-bootstrap"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains(":") {
+                return (broker, text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("the embedded broker did not start; log: \(broker.log)")
+    }
+
+    /// Starts a scheduler against `bootstrap`.
+    static func scheduler(
+        bootstrap: String, stateDirectory: String, logPath: String, extra: [String: String] = [:]
+    ) throws -> KairosProcess {
+        var environment = [
+            "KAIROS_BOOTSTRAP_SERVERS": bootstrap, "KAIROS_STATE_DIR": stateDirectory, "KAIROS_LOG_LEVEL": "debug",
+            "KAIROS_PARTITIONS": "4",
+        ]
+        environment.merge(extra) { $1 }
+        return try KairosProcess(arguments: [], environment: environment, logPath: logPath)
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Waits until the log contains `text`.
+    func waitForLog(_ text: String, count: Int = 1, seconds: Double = 60) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if log.components(separatedBy: text).count - 1 >= count { return }
+            guard process.isRunning else { throw TestFailure("kairos exited; log:\n\(log)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("'\(text)' not logged within \(seconds) s; log:\n\(log)")
+    }
+
+    deinit {
+        if process.isRunning { kill() }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Produces commands the way a user's producer would.
+struct CommandProducer {
+    let producer: KafkaProducer
+
+    init(bootstrap: String) throws {
+        var configuration = ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
+        configuration.lingerMilliseconds = 1
+        producer = try KafkaProducer(configuration: configuration)
+    }
+
+    func send(
+        _ key: String?, _ value: [UInt8]?, _ headers: [(String, String)] = [], rawHeaders: [KafkaHeader] = [],
+        keyBytes: [UInt8]? = nil
+    ) async throws {
+        _ = try await producer.send(
+            KafkaProducerRecord(
+                topic: "kairos.commands", key: keyBytes ?? key.map { Array($0.utf8) }, value: value,
+                headers: headers.map { KafkaHeader($0.0, $0.1) } + rawHeaders))
+    }
+}
+
+/// Reads a topic as a downstream read_committed consumer would.
+final class TopicReader: @unchecked Sendable {
+    let consumer: KafkaConsumer
+    private(set) var records: [KafkaConsumerRecord] = []
+
+    /// Joins a fresh group on `topic` (which may not exist yet), reading from the beginning.
+    init(bootstrap: String, topic: String) throws {
+        var configuration = ConsumerConfiguration(
+            kafka: KafkaConfiguration(
+                bootstrapServers: bootstrap, properties: ["topic.metadata.refresh.interval.ms": "500"]),
+            groupID: "reader-\(UUID().uuidString)")
+        configuration.isolationLevel = .readCommitted
+        configuration.autoOffsetReset = .earliest
+        configuration.sessionTimeoutMilliseconds = 6_000
+        configuration.heartbeatIntervalMilliseconds = 500
+        consumer = try KafkaConsumer(configuration: configuration)
+        try consumer.subscribe([topic])
+    }
+
+    /// Reads until `count` records arrived in total or `seconds` passed; returns everything read so far.
+    @discardableResult
+    func read(until count: Int, seconds: Double = 30) throws -> [KafkaConsumerRecord] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while records.count < count && Date() < deadline {
+            records += try consumer.poll(timeoutMilliseconds: 100).records
+        }
+        return records
+    }
+
+    /// Keeps reading for `seconds` (to see that nothing more arrives).
+    func drain(seconds: Double) throws -> [KafkaConsumerRecord] {
+        try read(until: Int.max, seconds: seconds)
+    }
+}
+
+extension KafkaConsumerRecord {
+    func header(_ name: String) -> String? {
+        headers.last { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
+    }
+    var id: String { header("kairos-id") ?? "" }
+    var text: String { value.map { String(decoding: $0, as: UTF8.self) } ?? "<null>" }
+}
+
+/// Epoch milliseconds now.
+func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
