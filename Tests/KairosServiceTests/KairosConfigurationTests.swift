@@ -1,0 +1,99 @@
+import Foundation
+import KafkaClient
+import KairosService
+import Testing
+
+@Suite struct KairosConfigurationTests {
+    @Test func defaultsStartTheEmbeddedBroker() throws {
+        let configuration = try KairosConfiguration.load(arguments: [], environment: [:])
+        #expect(configuration.bootstrapServers == nil)
+        #expect(configuration.groupID == "kairos")
+        #expect(configuration.commandsTopic == "kairos.commands")
+        #expect(configuration.changelogTopic == "kairos.changelog")
+        #expect(configuration.deliveryGuarantee == .exactlyOnce)
+        #expect(configuration.partitions == 12)
+    }
+
+    @Test func flagsBeatEnvironmentWhichBeatsTheConfigFile() throws {
+        let scratch = try ScratchDirectory()
+        let file = scratch.path("kairos.conf")
+        try """
+            # comment
+            KAIROS_GROUP_ID=from-file
+            KAIROS_TOPIC_PREFIX="filed"
+            KAIROS_PARTITIONS=3
+            KAIROS_KAFKA_SASL_MECHANISM=PLAIN
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try KairosConfiguration.load(
+            arguments: ["--partitions", "5", "--kafka-property", "ssl.ca.location=/ca.pem", "--state-dir=/tmp/x"],
+            environment: [
+                "KAIROS_CONFIG_FILE": file, "KAIROS_GROUP_ID": "from-env", "KAIROS_PARTITIONS": "4",
+                "KAIROS_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "PATH": "/bin",
+            ])
+        #expect(configuration.groupID == "from-env")
+        #expect(configuration.topicPrefix == "filed")
+        #expect(configuration.partitions == 5)
+        #expect(configuration.stateDirectory == "/tmp/x")
+        #expect(configuration.kafkaProperties == [
+            "sasl.mechanism": "PLAIN", "security.protocol": "SASL_SSL", "ssl.ca.location": "/ca.pem",
+        ])
+    }
+
+    @Test(arguments: [
+        (["--partitions", "0"], [String: String](), "KAIROS_PARTITIONS"),
+        ([], ["KAIROS_PARTITIONS": "twelve"], "KAIROS_PARTITIONS"),
+        ([], ["KAIROS_BOOTSTRAP_SERVERS": "localhost"], "KAIROS_BOOTSTRAP_SERVERS"),
+        ([], ["KAIROS_BOOTSTRAP_SERVERS": "a:9092,b:99999"], "KAIROS_BOOTSTRAP_SERVERS"),
+        ([], ["KAIROS_DELIVERY_GUARANTEE": "maybe"], "KAIROS_DELIVERY_GUARANTEE"),
+        ([], ["KAIROS_TOPIC_PREFIX": "bad prefix"], "KAIROS_TOPIC_PREFIX"),
+        ([], ["KAIROS_TOPIC_PREFIX": "__internal"], "KAIROS_TOPIC_PREFIX"),
+        ([], ["KAIROS_REPLICATION_FACTOR": "0"], "KAIROS_REPLICATION_FACTOR"),
+        ([], ["KAIROS_LOG_LEVEL": "loud"], "KAIROS_LOG_LEVEL"),
+        ([], ["KAIROS_EMBEDDED_BROKERS": "10"], "KAIROS_EMBEDDED_BROKERS"),
+        ([], ["KAIROS_CONFIG_FILE": "/no/such/file"], "KAIROS_CONFIG_FILE"),
+        (["--no-such-flag", "1"], [:], "--no-such-flag"),
+        (["--group-id"], [:], "--group-id"),
+        (["--kafka-property", "novalue"], [:], "--kafka-property"),
+    ])
+    func badValuesStopStartUpNamingTheSetting(arguments: [String], environment: [String: String], setting: String) {
+        #expect {
+            _ = try KairosConfiguration.load(arguments: arguments, environment: environment)
+        } throws: { error in
+            "\(error)".contains(setting)
+        }
+    }
+
+    @Test func unknownKeysInTheConfigFileAreErrors() throws {
+        let scratch = try ScratchDirectory()
+        let file = scratch.path("typo.conf")
+        try "KAIROS_GROUPID=x\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try KairosConfiguration.load(arguments: ["--config", file], environment: [:])
+        } throws: { error in
+            "\(error)".contains("KAIROS_GROUPID")
+        }
+    }
+
+    @Test func theBinaryRefusesABadValueWithExitCodeTwoAndNamesIt() throws {
+        let scratch = try ScratchDirectory()
+        let process = try KairosProcess(
+            arguments: [], environment: ["KAIROS_PARTITIONS": "-3"], logPath: scratch.path("bad.log"))
+        process.process.waitUntilExit()
+        #expect(process.process.terminationStatus == 2)
+        #expect(process.log.contains("KAIROS_PARTITIONS"))
+    }
+
+    @Test func theBinaryRefusesMismatchedCommandsAndChangelogPartitions() throws {
+        let scratch = try ScratchDirectory()
+        let cluster = try EmbeddedKafkaCluster()
+        for (role, partitions) in [("commands", 4), ("changelog", 2), ("events", 1), ("dlq", 1)] {
+            try cluster.createTopic("odd.\(role)", partitions: Int32(partitions))
+        }
+        let process = try KairosProcess(
+            arguments: ["--topic-prefix", "odd", "--state-dir", scratch.path("s")],
+            environment: ["KAIROS_BOOTSTRAP_SERVERS": cluster.bootstrapServers], logPath: scratch.path("odd.log"))
+        process.process.waitUntilExit()
+        #expect(process.process.terminationStatus == 2)
+        #expect(process.log.contains("odd.commands has 4 partitions but odd.changelog has 2"), "log:\n\(process.log)")
+    }
+}
