@@ -33,8 +33,6 @@ public struct KairosConfiguration: Sendable {
     public var allowedTargets: [String]
     /// Largest payload accepted in a command, in bytes.
     public var maxPayloadBytes: Int
-    /// Longest a batch of commands and firings may collect before it is committed.
-    public var maxBatchMilliseconds: Int
     /// How long shutdown may take to finish in-flight work before it gives up on it.
     public var shutdownDeadlineMilliseconds: Int
 
@@ -69,10 +67,8 @@ public struct KairosConfiguration: Sendable {
                 "Comma-separated patterns (`*` matches any run of characters) a target topic must match. Kairos's own topics and `__*` topics are never allowed."),
         Setting("KAIROS_MAX_PAYLOAD_BYTES", flag: "--max-payload-bytes", default: "1048576",
                 "Largest command payload accepted; larger commands go to the DLQ."),
-        Setting("KAIROS_MAX_BATCH_MS", flag: "--max-batch-ms", default: "20",
-                "Longest time commands and firings collect before their transaction commits (1-1000)."),
         Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
-                "On SIGTERM/SIGINT, how long to finish in-flight work before leaving the group anyway."),
+                "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."),
         Setting("KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
                 "`trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`."),
         Setting("KAIROS_LOG_FORMAT", flag: "--log-format", default: "text",
@@ -257,7 +253,6 @@ public struct KairosConfiguration: Sendable {
             throw ConfigurationError("KAIROS_ALLOWED_TARGETS: give at least one pattern (`*` allows every topic)")
         }
         maxPayloadBytes = try integer("KAIROS_MAX_PAYLOAD_BYTES", 1_048_576, 0...100_000_000)
-        maxBatchMilliseconds = try integer("KAIROS_MAX_BATCH_MS", 20, 1...1_000)
         shutdownDeadlineMilliseconds = try integer("KAIROS_SHUTDOWN_DEADLINE_MS", 10_000, 0...600_000)
         logLevel = try choice(
             "KAIROS_LOG_LEVEL", "info", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
