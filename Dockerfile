@@ -1,0 +1,38 @@
+# Kairos container image.
+#
+# Stage 1 builds `kairos` with the Swift toolchain and links the Swift runtime into the
+# binary (--static-swift-stdlib). Stage 2 is a slim Debian holding only that binary and
+# the C libraries it loads: librdkafka and RocksDB.
+#
+#   docker build -t kairos .
+#   docker run --rm kairos --help
+
+FROM swift:6.1-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        librdkafka-dev librocksdb-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Fetch the dependencies in their own layer, so that a source change does not fetch them again.
+# (Package.resolve[d] copies Package.resolved when there is one.)
+COPY Package.swift Package.resolve[d] ./
+RUN swift package resolve
+COPY . .
+RUN swift build -c release --product kairos --static-swift-stdlib \
+    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/kairos" /out/kairos
+
+FROM debian:bookworm-slim
+# librdkafka1 and librocksdb7.8 are the versions the builder compiled against (bookworm's);
+# tzdata serves the IANA zones of `kairos-tz`; libcurl4 is what Foundation's HTTP client loads.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        librdkafka1 librocksdb7.8 libcurl4 tzdata ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --user-group --home-dir /var/lib/kairos --no-create-home kairos \
+    && install -d -o kairos -g kairos -m 0750 /var/lib/kairos
+COPY --from=build /out/kairos /usr/local/bin/kairos
+USER kairos
+WORKDIR /var/lib/kairos
+ENV KAIROS_STATE_DIR=/var/lib/kairos
+VOLUME ["/var/lib/kairos"]
+ENTRYPOINT ["/usr/local/bin/kairos"]
