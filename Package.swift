@@ -62,6 +62,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // End-to-end numbers: ingest, fire, lateness and a plain-Kafka baseline; prints one table.
+        .executableTarget(
+            name: "KairosBenchmark",
+            dependencies: ["KafkaClient"],
+            path: "Benchmarks/KairosBenchmark",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(name: "ScheduleModelTests", dependencies: ["ScheduleModel"], swiftSettings: strict),
