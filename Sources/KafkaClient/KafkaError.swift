@@ -72,6 +72,19 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 }
 
 extension KafkaError {
+    /// The record itself can never be delivered as it is (no such topic or partition, too large, not allowed,
+    /// invalid): retrying it would fail again.
+    public var isUndeliverableRecord: Bool {
+        let codes: [rd_kafka_resp_err_t] = [
+            RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
+            RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
+            RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+            RD_KAFKA_RESP_ERR_INVALID_RECORD, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE,
+            RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION, RD_KAFKA_RESP_ERR_POLICY_VIOLATION,
+        ]
+        return codes.contains { $0.rawValue == code }
+    }
+
     /// Well-known error codes callers branch on.
     public enum Code {
         /// The broker does not know the topic or partition.

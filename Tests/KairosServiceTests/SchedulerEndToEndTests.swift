@@ -165,6 +165,32 @@ import Testing
         #expect(kairos.process.isRunning)
     }
 
+    @Test func aFiringKafkaRefusesGoesToTheDLQAndDoesNotStallTheOthers() async throws {
+        let scratch = try ScratchDirectory()
+        let (broker, bootstrap) = try KairosProcess.broker(in: scratch)
+        defer { broker.terminate() }
+        let kairos = try KairosProcess.scheduler(
+            bootstrap: bootstrap, stateDirectory: scratch.path("a"), logPath: scratch.path("a.log"))
+        defer { kairos.terminate() }
+        try kairos.waitForLog("partition assigned", count: 4)
+
+        let commands = try CommandProducer(bootstrap: bootstrap)
+        // The embedded broker creates a target topic with 4 partitions on first use: partition 9 never exists.
+        try await commands.send("refused-1", Array("a".utf8), [("kairos-target", "e2e.narrow"), ("kairos-target-partition", "9")])
+        try await commands.send("fine-1", Array("b".utf8), [("kairos-target", "e2e.narrow")])
+        try await Task.sleep(for: .seconds(2))
+        try await commands.send("refused-2", Array("c".utf8), [("kairos-target", "e2e.narrow"), ("kairos-target-partition", "9")])
+        try await commands.send("fine-2", Array("d".utf8), [("kairos-target", "e2e.narrow"), ("kairos-delay", "1s")])
+
+        let fired = try TopicReader(bootstrap: bootstrap, topic: "e2e.narrow").read(until: 2)
+        #expect(Set(fired.map(\.id)) == ["fine-1", "fine-2"], "log:\n\(kairos.log)")
+        let dead = try TopicReader(bootstrap: bootstrap, topic: "kairos.dlq").read(until: 2)
+        #expect(Set(dead.compactMap { $0.header("kairos-id") }) == ["refused-1", "refused-2"])
+        #expect(dead.allSatisfy { $0.header("kairos-error-kind") == "delivery-failed" })
+        #expect(dead.allSatisfy { ($0.header("kairos-error") ?? "").contains("e2e.narrow") })
+        #expect(kairos.process.isRunning)
+    }
+
     @Test func restartOnTheSameStateDirectoryFiresEverythingOnce() async throws {
         let scratch = try ScratchDirectory()
         let (broker, bootstrap) = try KairosProcess.broker(in: scratch)

@@ -21,6 +21,8 @@ final class SchedulerEngine: @unchecked Sendable {
     private let coordinator: TransactionCoordinator
     private let consumer: KafkaConsumer
     private let stopRequested: Atomic<Bool>
+    /// Schedules whose fired record Kafka refused for good, by partition and id: dead-lettered when tried again.
+    private var undeliverable: [Int32: [String: KafkaError]] = [:]
 
     private static let maxRecordsPerBatch = 5_000
     private static let maxFiresPerBatch = 5_000
@@ -113,8 +115,11 @@ final class SchedulerEngine: @unchecked Sendable {
         }
         let commitStarted = ContinuousClock.now
         do {
-            try coordinator.commit(batch, consumer: consumer) { changelogOffsets in
+            try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) { changelogOffsets in
                 try writeStores(batch, changelogOffsets: changelogOffsets)
+            }
+            for firing in batch.firings.values {
+                undeliverable[firing.partition]?[firing.schedule.id] = nil
             }
             logger.debug(
                 "batch committed",
@@ -122,6 +127,12 @@ final class SchedulerEngine: @unchecked Sendable {
                     "commands": "\(polled.records.count)", "fired": "\(batch.fired)", "rejected": "\(batch.rejected)",
                     "records": "\(batch.records.count)", "commit": "\(ContinuousClock.now - commitStarted)",
                 ])
+        } catch let refused as UndeliverableFirings {
+            for (firing, error) in refused.firings {
+                undeliverable[firing.partition, default: [:]][firing.schedule.id] = error
+            }
+            logger.warning("fired records refused by Kafka; they go to the DLQ", metadata: ["error": "\(refused)"])
+            rewind()
         } catch {
             logger.warning("batch failed; rewinding to the stored state", metadata: ["error": "\(error)"])
             rewind()
@@ -211,14 +222,20 @@ final class SchedulerEngine: @unchecked Sendable {
             for schedule in try store.due(upTo: now, limit: Self.maxFiresPerBatch - batch.fired) {
                 // A command in this batch changed the schedule: its new state decides, next iteration.
                 if latest[partition]?[schedule.id] != nil { continue }
-                batch.records.append(firedRecord(schedule, firedAt: now))
+                let firing = Firing(partition: partition, schedule: schedule, firedAt: now)
+                if let error = undeliverable[partition]?[schedule.id] {
+                    batch.records += deliveryFailed(firing, error)
+                } else {
+                    batch.firings[batch.records.count] = firing
+                    batch.records.append(firedRecord(schedule, firedAt: now))
+                    batch.records.append(
+                        EventRecord(
+                            kind: .fired, id: schedule.id, occurrence: schedule.occurrence,
+                            scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
+                        ).record(topic: configuration.eventsTopic))
+                }
                 batch.records.append(
                     ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
-                batch.records.append(
-                    EventRecord(
-                        kind: .fired, id: schedule.id, occurrence: schedule.occurrence,
-                        scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
-                    ).record(topic: configuration.eventsTopic))
                 batch.changes[partition, default: []].append(.delete(id: schedule.id))
                 batch.fired += 1
             }
@@ -237,6 +254,28 @@ final class SchedulerEngine: @unchecked Sendable {
         return KafkaProducerRecord(
             topic: topic, partition: schedule.targetPartition, key: schedule.targetKey ?? Array(schedule.id.utf8),
             value: schedule.payload, headers: headers)
+    }
+
+    /// The dead letter and event of a firing whose record Kafka refused for good.
+    private func deliveryFailed(_ firing: Firing, _ error: KafkaError) -> [KafkaProducerRecord] {
+        let schedule = firing.schedule
+        guard case .kafka(let topic) = schedule.target else { return [] }
+        let reason = "delivery to topic '\(topic)' failed: \(error.message) (\(error.codeName))"
+        var headers = schedule.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+        headers.append(KafkaHeader("kairos-error", reason))
+        headers.append(KafkaHeader("kairos-error-kind", "delivery-failed"))
+        headers.append(KafkaHeader("kairos-id", schedule.id))
+        headers.append(KafkaHeader("kairos-scheduled-for", String(schedule.scheduledFor)))
+        headers.append(KafkaHeader("kairos-occurrence", String(schedule.occurrence)))
+        logger.notice("firing dead-lettered", metadata: ["id": "\(schedule.id)", "reason": "\(reason)"])
+        return [
+            KafkaProducerRecord(
+                topic: configuration.dlqTopic, key: Array(schedule.id.utf8), value: schedule.payload, headers: headers),
+            EventRecord(
+                kind: .deadLettered, id: schedule.id, occurrence: schedule.occurrence,
+                scheduledFor: schedule.scheduledFor, at: firing.firedAt, partition: firing.partition, detail: reason
+            ).record(topic: configuration.eventsTopic),
+        ]
     }
 
     private func deadLetter(_ record: KafkaConsumerRecord, reason: String) -> KafkaProducerRecord {

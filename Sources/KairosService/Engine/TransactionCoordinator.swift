@@ -1,11 +1,28 @@
 import Foundation
 import KafkaClient
 import Logging
+import ScheduleModel
 import Synchronization
+
+/// A schedule being fired in a batch, with the index of its fired record.
+struct Firing {
+    var partition: Int32
+    var schedule: Schedule
+    var firedAt: Int64
+}
+
+/// Fired records Kafka refused for good (no such partition, too large, ...): the batch was not written, and these
+/// firings must go to the DLQ instead when they are tried again.
+struct UndeliverableFirings: Error, CustomStringConvertible {
+    var firings: [(Firing, KafkaError)]
+    var description: String { "undeliverable: " + firings.map { "\($0.0.schedule.id): \($0.1)" }.joined(separator: "; ") }
+}
 
 /// Everything one engine iteration wants written, committed as one unit.
 struct OutputBatch {
     var records: [KafkaProducerRecord] = []
+    /// The firing behind each fired record, by index in `records`.
+    var firings: [Int: Firing] = [:]
     /// Store changes per partition, in the order they happen.
     var changes: [Int32: [StoreChange]] = [:]
     /// Next `commands` offset per partition, for the partitions whose commands this batch consumed.
@@ -58,38 +75,60 @@ final class TransactionCoordinator {
         return producer
     }
 
-    /// Writes `batch`. Returns the highest changelog offset written per partition. In at-least-once mode
-    /// `afterDurable` runs between the acknowledgements and the offset commit (it writes the stores).
+    /// Writes `batch`. In at-least-once mode `afterDurable` runs between the acknowledgements and the offset commit
+    /// (it writes the stores); in exactly-once mode after the commit. A fired record that the producer refuses at
+    /// once is replaced by `replacement(firing, error)` (its dead letter) in the same batch; one refused later fails
+    /// the batch with `UndeliverableFirings`.
     func commit(
-        _ batch: OutputBatch, consumer: KafkaConsumer, afterDurable: ([Int32: Int64]) throws -> Void
+        _ batch: OutputBatch, consumer: KafkaConsumer,
+        replacement: (Firing, KafkaError) -> [KafkaProducerRecord],
+        afterDurable: ([Int32: Int64]) throws -> Void
     ) throws {
         let tracker = DeliveryTracker(changelogTopic: changelogTopic)
         let offsets = batch.nextCommandOffsets.map {
             TopicPartitionOffset(topic: commandsTopic, partition: $0.key, offset: $0.value)
         }
+        func produceAll() throws {
+            for (index, record) in batch.records.enumerated() {
+                do {
+                    try producer.produce(record, onDelivery: tracker.expect(index: index))
+                } catch {
+                    tracker.forget(index: index)
+                    guard error.isUndeliverableRecord, let firing = batch.firings[index] else { throw error }
+                    for substitute in replacement(firing, error) {
+                        try producer.produce(substitute, onDelivery: tracker.expect(index: nil))
+                    }
+                }
+            }
+        }
+        func undeliverable() -> UndeliverableFirings? {
+            let refused = tracker.failures.compactMap { index, error in
+                batch.firings[index].flatMap { error.isUndeliverableRecord ? ($0, error) : nil }
+            }
+            return refused.isEmpty ? nil : UndeliverableFirings(firings: refused)
+        }
         switch guarantee {
         case .exactlyOnce:
             do {
                 try producer.beginTransaction()
-                for record in batch.records {
-                    try producer.produce(record, onDelivery: tracker.expect())
-                }
+                try produceAll()
                 if !offsets.isEmpty {
                     try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata())
                 }
                 try producer.commitTransaction()
-            } catch {
+            } catch let error as KafkaError {
                 recover(from: error)
-                throw error
+                try? tracker.waitForAll(timeout: .seconds(5))
+                throw undeliverable() ?? error
             }
             try tracker.waitForAll()
             try afterDurable(tracker.changelogOffsets)
         case .atLeastOnce:
-            for record in batch.records {
-                try producer.produce(record, onDelivery: tracker.expect())
-            }
+            try produceAll()
             try producer.flush(timeoutMilliseconds: Int32(configuration.messageTimeoutMilliseconds))
             try tracker.waitForAll()
+            if let refused = undeliverable() { throw refused }
+            if let failure = tracker.failures.first { throw failure.1 }
             try afterDurable(tracker.changelogOffsets)
             if !offsets.isEmpty {
                 try consumer.commit(offsets)
@@ -120,12 +159,14 @@ final class TransactionCoordinator {
     }
 }
 
-/// Counts delivery reports of one batch and remembers the highest changelog offset per partition.
+/// Counts delivery reports of one batch, remembers the highest changelog offset per partition and which records
+/// (by batch index) failed.
 final class DeliveryTracker: Sendable {
     private struct State {
         var outstanding = 0
         var changelogOffsets: [Int32: Int64] = [:]
-        var firstError: KafkaError?
+        var failures: [Int: KafkaError] = [:]
+        var otherFailure: KafkaError?
     }
 
     private let changelogTopic: String
@@ -136,8 +177,8 @@ final class DeliveryTracker: Sendable {
         self.changelogTopic = changelogTopic
     }
 
-    /// Registers one more record and returns its delivery handler.
-    func expect() -> KafkaProducer.DeliveryHandler {
+    /// Registers one more record (`index` in the batch, nil for a substitute) and returns its delivery handler.
+    func expect(index: Int?) -> KafkaProducer.DeliveryHandler {
         state.withLock { $0.outstanding += 1 }
         return { [self] result in
             state.withLock { state in
@@ -148,7 +189,11 @@ final class DeliveryTracker: Sendable {
                             state.changelogOffsets[report.partition] ?? report.offset, report.offset)
                     }
                 case .failure(let error):
-                    state.firstError = state.firstError ?? error
+                    if let index {
+                        state.failures[index] = error
+                    } else {
+                        state.otherFailure = state.otherFailure ?? error
+                    }
                 }
                 state.outstanding -= 1
             }
@@ -156,9 +201,17 @@ final class DeliveryTracker: Sendable {
         }
     }
 
+    /// Takes back a registration whose record the producer refused at once (its handler will never run).
+    func forget(index: Int) {
+        state.withLock { $0.outstanding -= 1 }
+    }
+
     var changelogOffsets: [Int32: Int64] { state.withLock { $0.changelogOffsets } }
 
-    /// Waits until every registered record has its report; throws the first delivery error.
+    /// Records that failed, by batch index, in index order.
+    var failures: [(Int, KafkaError)] { state.withLock { $0.failures.sorted { $0.key < $1.key } } }
+
+    /// Waits until every registered record has its report; throws a substitute record's failure.
     func waitForAll(timeout: Duration = .seconds(120)) throws {
         let deadline = ContinuousClock.now + timeout
         while state.withLock({ $0.outstanding }) > 0 {
@@ -167,7 +220,7 @@ final class DeliveryTracker: Sendable {
             }
             _ = done.wait(timeout: .now() + .milliseconds(100))
         }
-        if let error = state.withLock({ $0.firstError }) {
+        if let error = state.withLock({ $0.otherFailure }) {
             throw error
         }
     }
