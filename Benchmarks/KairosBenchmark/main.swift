@@ -122,7 +122,9 @@ func produceCommands(_ producer: KafkaProducer, count: Int, prefix: String, targ
 let options = Options()
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: scratch) }
+// BENCH_KEEP_LOGS=1 keeps the broker and kairos logs (kairos then logs every batch) for profiling.
+let keepLogs = ProcessInfo.processInfo.environment["BENCH_KEEP_LOGS"] == "1"
+defer { if keepLogs { print("logs kept in \(scratch.path)") } else { try? FileManager.default.removeItem(at: scratch) } }
 
 var rows: [(String, String)] = [("cores", "\(ProcessInfo.processInfo.activeProcessorCount)")]
 
@@ -140,6 +142,7 @@ for guarantee in options.guarantees {
         environment: [
             "KAIROS_BOOTSTRAP_SERVERS": bootstrap, "KAIROS_STATE_DIR": run.appendingPathComponent("state").path,
             "KAIROS_DELIVERY_GUARANTEE": guarantee, "KAIROS_PARTITIONS": "12",
+            "KAIROS_LOG_LEVEL": keepLogs ? "debug" : "info",
         ], log: run.path + "-kairos.log")
     defer { kairos.stop() }
     let logPath = run.path + "-kairos.log"

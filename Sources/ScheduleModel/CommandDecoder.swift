@@ -120,7 +120,7 @@ public struct CommandDecoder: Sendable {
         for recurring in ["kairos-cron", "kairos-every", "kairos-start", "kairos-end", "kairos-limit", "kairos-misfire"]
         where controls[recurring] != nil {
             throw CommandRejection(
-                "header '\(recurring)' belongs to recurring schedules, which this Kairos version does not serve yet")
+                "header '\(recurring)' (recurring schedules) is not served by this Kairos version yet")
         }
         if controls["kairos-window"] != nil {
             throw CommandRejection("header 'kairos-window' (flexible window) is not served by this Kairos version yet")
