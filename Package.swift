@@ -72,7 +72,12 @@ let package = Package(
 
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "ScheduleModelTests", dependencies: ["ScheduleModel"], swiftSettings: strict),
+        .testTarget(
+            name: "ScheduleModelTests",
+            dependencies: ["ScheduleModel"],
+            exclude: ["conformance"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "KairosServiceTests",
             dependencies: ["KairosService", "KafkaClient"],

@@ -128,15 +128,13 @@ public struct CommandDecoder: Sendable {
 
         let scheduledFor: Int64
         if let at = controls["kairos-at"] {
-            switch TimeText.instant(at) {
-            case .success(let instant): scheduledFor = instant
-            case .failure(let error): throw CommandRejection("header 'kairos-at': \(error.reason)")
+            do {
+                scheduledFor = try TimestampFormat.parse(at)
+            } catch {
+                throw CommandRejection("header 'kairos-at': \(error.message)")
             }
         } else if let delay = controls["kairos-delay"] {
-            switch TimeText.duration(delay) {
-            case .success(let milliseconds): scheduledFor = record.timestamp + milliseconds
-            case .failure(let error): throw CommandRejection("header 'kairos-delay': \(error.reason)")
-            }
+            scheduledFor = record.timestamp + (try Self.fixedDuration(delay, header: "kairos-delay"))
         } else {
             scheduledFor = record.timestamp
         }
@@ -161,8 +159,8 @@ public struct CommandDecoder: Sendable {
                 throw CommandRejection("header 'kairos-retry-max': '\(text)' is not a number of attempts in 1...1000")
             }
         }
-        if let text = controls["kairos-retry-backoff"], case .failure(let error) = TimeText.duration(text) {
-            throw CommandRejection("header 'kairos-retry-backoff': \(error.reason)")
+        if let text = controls["kairos-retry-backoff"] {
+            _ = try Self.fixedDuration(text, header: "kairos-retry-backoff")
         }
         if controls["kairos-tz"] != nil && timing.first != "kairos-cron" && timing.first != "kairos-every" {
             throw CommandRejection("header 'kairos-tz' applies to kairos-cron and kairos-every only")
@@ -173,6 +171,20 @@ public struct CommandDecoder: Sendable {
             Schedule(
                 id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
                 headers: passThrough, scheduledFor: scheduledFor, occurrence: 1, sourceOffset: record.offset))
+    }
+
+    /// A duration of fixed length (a day counts 24 hours; months and years are refused), in milliseconds.
+    private static func fixedDuration(_ text: String, header: String) throws(CommandRejection) -> Int64 {
+        let duration: ScheduleDuration
+        do {
+            duration = try ScheduleDuration(parsing: text)
+        } catch {
+            throw CommandRejection("header '\(header)': \(error.message)")
+        }
+        guard let milliseconds = duration.fixedMilliseconds, milliseconds >= 0 else {
+            throw CommandRejection("header '\(header)': '\(text)' has no fixed length; use s, m, h, d or w units")
+        }
+        return milliseconds
     }
 
     private func parseTarget(_ text: String) throws(CommandRejection) -> ScheduleTarget {

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import Testing
 
 /// The `kairos` executable built next to the test bundle.
 let kairosExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -103,6 +104,25 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A standalone broker and one scheduler on it that owns all (4) partitions; both stop when released.
+struct SchedulerSetup {
+    let broker: KairosProcess
+    let bootstrap: String
+    let kairos: KairosProcess
+
+    init(_ scratch: ScratchDirectory, extra: [String: String] = [:]) throws {
+        (broker, bootstrap) = try KairosProcess.broker(in: scratch)
+        kairos = try KairosProcess.scheduler(
+            bootstrap: bootstrap, stateDirectory: scratch.path("a"), logPath: scratch.path("a.log"), extra: extra)
+        try kairos.waitForLog("partition assigned", count: 4)
+    }
+
+    func stop() {
+        kairos.terminate()
+        broker.terminate()
+    }
+}
+
 /// Produces commands the way a user's producer would.
 struct CommandProducer {
     let producer: KafkaProducer
@@ -111,6 +131,17 @@ struct CommandProducer {
         var configuration = ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
         configuration.lingerMilliseconds = 1
         producer = try KafkaProducer(configuration: configuration)
+    }
+
+    /// `count` one-shot schedules `<prefix>-<i>` to `target`, schedule i due at `dueAt(i)` (epoch ms).
+    func schedule(count: Int, prefix: String, target: String, dueAt: (Int) -> Int64) throws {
+        for index in 0..<count {
+            try producer.produce(
+                KafkaProducerRecord(
+                    topic: "kairos.commands", key: Array("\(prefix)-\(index)".utf8), value: Array("\(index)".utf8),
+                    headers: [KafkaHeader("kairos-at", "\(dueAt(index))"), KafkaHeader("kairos-target", target)]))
+        }
+        try producer.flush()
     }
 
     func send(
@@ -165,6 +196,18 @@ extension KafkaConsumerRecord {
     }
     var id: String { header("kairos-id") ?? "" }
     var text: String { value.map { String(decoding: $0, as: UTF8.self) } ?? "<null>" }
+}
+
+/// Checks that only schedules fired in the last 2 s before `killedAt` repeat, and at most once.
+///
+/// The embedded broker does not hide aborted transactions from read_committed readers, so a process killed with
+/// SIGKILL leaves its last, never-committed transaction visible, and the new owner fires those schedules again,
+/// committed. Any other repeat is a real double firing.
+func expectRepeatsOnlyFromTheKilledTransaction(_ byID: [String: [KafkaConsumerRecord]], killedAt: Int64) {
+    for (id, copies) in byID where copies.count > 1 {
+        let first = copies.compactMap { Int64($0.header("kairos-fired-at") ?? "") }.min() ?? 0
+        #expect(copies.count == 2 && first <= killedAt && first >= killedAt - 2_000, "\(id) fired \(copies.count) times")
+    }
 }
 
 /// Epoch milliseconds now.
