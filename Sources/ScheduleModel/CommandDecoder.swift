@@ -39,11 +39,17 @@ public struct CommandPolicy: Sendable {
     /// Topics that are never targets (Kairos's own); `__*` topics are never targets either.
     public var forbiddenTopics: Set<String>
     public var maxPayloadBytes: Int
+    /// With `kairos-misfire: skip`, missed occurrences older than this are skipped.
+    public var misfireGraceMillis: Int64
 
-    public init(allowedTargets: [String] = ["*"], forbiddenTopics: Set<String> = [], maxPayloadBytes: Int = 1_048_576) {
+    public init(
+        allowedTargets: [String] = ["*"], forbiddenTopics: Set<String> = [], maxPayloadBytes: Int = 1_048_576,
+        misfireGraceMillis: Int64 = 60_000
+    ) {
         self.allowedTargets = allowedTargets
         self.forbiddenTopics = forbiddenTopics
         self.maxPayloadBytes = maxPayloadBytes
+        self.misfireGraceMillis = misfireGraceMillis
     }
 }
 
@@ -117,26 +123,41 @@ public struct CommandDecoder: Sendable {
                 "headers \(timing.joined(separator: " and ")) both give a time; use at most one of "
                     + Self.timeHeaders.joined(separator: ", "))
         }
-        for recurring in ["kairos-cron", "kairos-every", "kairos-start", "kairos-end", "kairos-limit", "kairos-misfire"]
-        where controls[recurring] != nil {
-            throw CommandRejection(
-                "header '\(recurring)' (recurring schedules) is not served by this Kairos version yet")
-        }
-        if controls["kairos-window"] != nil {
-            throw CommandRejection("header 'kairos-window' (flexible window) is not served by this Kairos version yet")
-        }
-
-        let scheduledFor: Int64
-        if let at = controls["kairos-at"] {
+        var windowMillis: Int64?
+        if let text = controls["kairos-window"] {
             do {
-                scheduledFor = try TimestampFormat.parse(at)
+                windowMillis = try FlexibleWindow(parsing: text).widthMillis
             } catch {
-                throw CommandRejection("header 'kairos-at': \(error.message)")
+                throw CommandRejection("header 'kairos-window': \(error.message)")
             }
-        } else if let delay = controls["kairos-delay"] {
-            scheduledFor = record.timestamp + (try Self.fixedDuration(delay, header: "kairos-delay"))
+        }
+        let recurringOnly = ["kairos-tz", "kairos-start", "kairos-end", "kairos-limit", "kairos-misfire"]
+        var recurrence: RecurrenceSpec?
+        var first: Occurrence
+        if let header = timing.first, let kind = Self.recurrenceKinds[header] {
+            let spec = try recurrenceSpec(kind: kind, header: header, controls: controls, anchor: record.timestamp)
+            do {
+                first = try spec.firstOccurrence().1
+            } catch {
+                throw CommandRejection("header '\(header)': \(error.message)")
+            }
+            recurrence = spec
         } else {
-            scheduledFor = record.timestamp
+            if let misplaced = recurringOnly.first(where: { controls[$0] != nil }) {
+                throw CommandRejection("header '\(misplaced)' applies to kairos-cron and kairos-every schedules only")
+            }
+            if let at = controls["kairos-at"] {
+                do {
+                    first = Occurrence(number: 1, instant: try TimestampFormat.parse(at))
+                } catch {
+                    throw CommandRejection("header 'kairos-at': \(error.message)")
+                }
+            } else if let delay = controls["kairos-delay"] {
+                first = Occurrence(
+                    number: 1, instant: record.timestamp + (try Self.fixedDuration(delay, header: "kairos-delay")))
+            } else {
+                first = Occurrence(number: 1, instant: record.timestamp)
+            }
         }
 
         guard let targetText = controls["kairos-target"], !targetText.isEmpty else {
@@ -162,15 +183,58 @@ public struct CommandDecoder: Sendable {
         if let text = controls["kairos-retry-backoff"] {
             _ = try Self.fixedDuration(text, header: "kairos-retry-backoff")
         }
-        if controls["kairos-tz"] != nil && timing.first != "kairos-cron" && timing.first != "kairos-every" {
-            throw CommandRejection("header 'kairos-tz' applies to kairos-cron and kairos-every only")
-        }
-
         let targetKey = record.headers.first { $0.name == "kairos-target-key" }?.value
-        return .schedule(
-            Schedule(
-                id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
-                headers: passThrough, scheduledFor: scheduledFor, occurrence: 1, sourceOffset: record.offset))
+        var schedule = Schedule(
+            id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
+            headers: passThrough, scheduledFor: first.instant, occurrence: first.number, sourceOffset: record.offset,
+            recurrence: recurrence, windowMillis: windowMillis)
+        schedule.fireAt = schedule.dueTime(of: first)
+        return .schedule(schedule)
+    }
+
+    static let recurrenceKinds: [String: RecurrenceSpec.Kind] = ["kairos-cron": .cron, "kairos-every": .every]
+
+    private func recurrenceSpec(
+        kind: RecurrenceSpec.Kind, header: String, controls: [String: String], anchor: Int64
+    ) throws(CommandRejection) -> RecurrenceSpec {
+        func instant(_ name: String) throws(CommandRejection) -> Int64? {
+            guard let text = controls[name] else { return nil }
+            do {
+                return try TimestampFormat.parse(text)
+            } catch {
+                throw CommandRejection("header '\(name)': \(error.message)")
+            }
+        }
+        var limit: Int64?
+        if let text = controls["kairos-limit"] {
+            guard let value = Int64(text), value >= 1 else {
+                throw CommandRejection("header 'kairos-limit': '\(text)' is not a number of firings (1 or more)")
+            }
+            limit = value
+        }
+        var grace: Int64?
+        switch controls["kairos-misfire"]?.lowercased() {
+        case nil, "fire": grace = nil
+        case "skip": grace = policy.misfireGraceMillis
+        case let other?:
+            throw CommandRejection("header 'kairos-misfire': '\(other)' is neither 'fire' nor 'skip'")
+        }
+        let zone = controls["kairos-tz"] ?? "UTC"
+        do {
+            _ = try TimeZoneRules.named(zone)
+        } catch {
+            throw CommandRejection("header 'kairos-tz': \(error)")
+        }
+        let spec = RecurrenceSpec(
+            kind: kind, expression: controls[header] ?? "", zone: zone,
+            start: try instant("kairos-start"), end: try instant("kairos-end"), limit: limit, anchor: anchor,
+            misfireGraceMillis: grace)
+        do {
+            _ = try spec.recurrence()
+        } catch {
+            throw CommandRejection("header '\(header)': \(error.message)")
+        }
+        return spec
     }
 
     /// A duration of fixed length (a day counts 24 hours; months and years are refused), in milliseconds.

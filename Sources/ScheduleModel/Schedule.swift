@@ -17,17 +17,26 @@ public struct Schedule: Sendable, Hashable {
     public var payload: [UInt8]
     /// Headers copied to the fired record, in order (those not named `kairos-*`).
     public var headers: [ScheduleHeader]
-    /// Nominal instant of the next firing, epoch milliseconds UTC.
+    /// Nominal instant of the next firing, epoch milliseconds UTC (`kairos-scheduled-for`).
     public var scheduledFor: Int64
     /// Number of the next firing (1 for a one-shot).
     public var occurrence: Int64
+    /// When the next firing is due: `scheduledFor` plus its flexible-window offset.
+    public var fireAt: Int64
     /// Offset of the command that created or last replaced this schedule.
     public var sourceOffset: Int64
+    /// How a recurring schedule repeats; nil for a one-shot.
+    public var recurrence: RecurrenceSpec?
+    /// Width of the flexible window (`kairos-window`) in milliseconds, if any.
+    public var windowMillis: Int64?
+    /// The last occurrence fired (recurring schedules).
+    public var previous: Occurrence?
 
     public init(
         id: String, target: ScheduleTarget, targetKey: [UInt8]? = nil, targetPartition: Int32? = nil,
         payload: [UInt8], headers: [ScheduleHeader] = [], scheduledFor: Int64, occurrence: Int64 = 1,
-        sourceOffset: Int64
+        fireAt: Int64? = nil, sourceOffset: Int64, recurrence: RecurrenceSpec? = nil, windowMillis: Int64? = nil,
+        previous: Occurrence? = nil
     ) {
         self.id = id
         self.target = target
@@ -37,7 +46,30 @@ public struct Schedule: Sendable, Hashable {
         self.headers = headers
         self.scheduledFor = scheduledFor
         self.occurrence = occurrence
+        self.fireAt = fireAt ?? scheduledFor
         self.sourceOffset = sourceOffset
+        self.recurrence = recurrence
+        self.windowMillis = windowMillis
+        self.previous = previous
+    }
+
+    /// When occurrence `occurrence` at `instant` is due: the instant plus the schedule's flexible-window offset,
+    /// derived from (id, occurrence) so it is the same after any restore.
+    public func dueTime(of occurrence: Occurrence) -> Int64 {
+        guard let windowMillis, windowMillis > 0, let window = try? FlexibleWindow(widthMillis: windowMillis) else {
+            return occurrence.instant
+        }
+        return occurrence.instant + window.offset(scheduleID: id, occurrenceNumber: occurrence.number)
+    }
+
+    /// This schedule moved on to `next`, after firing `fired` (nil when nothing was fired).
+    public func advanced(to next: Occurrence, fireAt: Int64, fired: Occurrence?) -> Schedule {
+        var copy = self
+        copy.occurrence = next.number
+        copy.scheduledFor = next.instant
+        copy.fireAt = fireAt
+        copy.previous = fired ?? previous
+        return copy
     }
 }
 

@@ -1,9 +1,10 @@
 /// The binary form of a `Schedule`, as stored in RocksDB and in the changelog topic.
 ///
-/// Layout (version 1): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
-/// length (0xFFFFFFFF for nil) followed by the bytes; integers are big-endian.
+/// Layout (version 2): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
+/// length (0xFFFFFFFF for nil) followed by the bytes; integers are big-endian; optional integers are a presence byte
+/// then the value. Version 1 (one-shots without window) is still read.
 public enum ScheduleCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     public static func encode(_ schedule: Schedule) -> [UInt8] {
         var out: [UInt8] = []
@@ -31,13 +32,42 @@ public enum ScheduleCodec {
         appendInteger(UInt64(bitPattern: schedule.scheduledFor), to: &out)
         appendInteger(UInt64(bitPattern: schedule.occurrence), to: &out)
         appendInteger(UInt64(bitPattern: schedule.sourceOffset), to: &out)
+        appendInteger(UInt64(bitPattern: schedule.fireAt), to: &out)
+        appendOptional(schedule.windowMillis, to: &out)
+        appendOptional(schedule.previous?.number, to: &out)
+        appendOptional(schedule.previous?.instant, to: &out)
+        if let recurrence = schedule.recurrence {
+            out.append(1)
+            out.append(recurrence.kind.rawValue)
+            appendBytes(Array(recurrence.expression.utf8), to: &out)
+            appendBytes(Array(recurrence.zone.utf8), to: &out)
+            appendOptional(recurrence.start, to: &out)
+            appendOptional(recurrence.end, to: &out)
+            appendOptional(recurrence.limit, to: &out)
+            appendInteger(UInt64(bitPattern: recurrence.anchor), to: &out)
+            appendOptional(recurrence.misfireGraceMillis, to: &out)
+        } else {
+            out.append(0)
+        }
         return out
+    }
+
+    private static func appendOptional(_ value: Int64?, to out: inout [UInt8]) {
+        if let value {
+            out.append(1)
+            appendInteger(UInt64(bitPattern: value), to: &out)
+        } else {
+            out.append(0)
+        }
     }
 
     /// Decodes what `encode` wrote; throws on truncated or unknown data.
     public static func decode(_ bytes: [UInt8]) throws(ScheduleCodecError) -> Schedule {
         var reader = Reader(bytes: bytes)
-        guard try reader.byte() == version else { throw ScheduleCodecError(message: "unknown schedule version") }
+        let storedVersion = try reader.byte()
+        guard storedVersion == 1 || storedVersion == version else {
+            throw ScheduleCodecError(message: "unknown schedule version \(storedVersion)")
+        }
         let id = try reader.string()
         let target: ScheduleTarget
         switch try reader.byte() {
@@ -53,10 +83,29 @@ public enum ScheduleCodec {
         for _ in 0..<headerCount {
             headers.append(ScheduleHeader(name: try reader.string(), value: try reader.optionalBytes()))
         }
-        return Schedule(
+        var schedule = Schedule(
             id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
             headers: headers, scheduledFor: Int64(bitPattern: try reader.uint64()),
             occurrence: Int64(bitPattern: try reader.uint64()), sourceOffset: Int64(bitPattern: try reader.uint64()))
+        guard storedVersion >= 2 else { return schedule }
+        schedule.fireAt = Int64(bitPattern: try reader.uint64())
+        schedule.windowMillis = try reader.optionalInteger()
+        let previousNumber = try reader.optionalInteger()
+        let previousInstant = try reader.optionalInteger()
+        if let previousNumber, let previousInstant {
+            schedule.previous = Occurrence(number: previousNumber, instant: previousInstant)
+        }
+        if try reader.byte() == 1 {
+            guard let kind = RecurrenceSpec.Kind(rawValue: try reader.byte()) else {
+                throw ScheduleCodecError(message: "unknown recurrence kind")
+            }
+            schedule.recurrence = RecurrenceSpec(
+                kind: kind, expression: try reader.string(), zone: try reader.string(),
+                start: try reader.optionalInteger(), end: try reader.optionalInteger(),
+                limit: try reader.optionalInteger(), anchor: Int64(bitPattern: try reader.uint64()),
+                misfireGraceMillis: try reader.optionalInteger())
+        }
+        return schedule
     }
 
     private static func appendInteger<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
@@ -95,6 +144,10 @@ public enum ScheduleCodec {
 
         mutating func uint32() throws(ScheduleCodecError) -> UInt32 { try integer(UInt32.self) }
         mutating func uint64() throws(ScheduleCodecError) -> UInt64 { try integer(UInt64.self) }
+
+        mutating func optionalInteger() throws(ScheduleCodecError) -> Int64? {
+            try byte() == 1 ? Int64(bitPattern: try uint64()) : nil
+        }
 
         mutating func optionalBytes() throws(ScheduleCodecError) -> [UInt8]? {
             let length = try uint32()

@@ -8,6 +8,9 @@ if let first = arguments.first, !first.hasPrefix("-") {
     command = first
     options = Array(arguments.dropFirst())
 }
+if command == "next" {
+    exit(NextCommand.run(arguments: options))
+}
 if options.contains("--help") || options.contains("-h") || command == "help" {
     print(KairosConfiguration.usage)
     exit(0)

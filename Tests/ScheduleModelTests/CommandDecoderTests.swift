@@ -103,15 +103,64 @@ import Testing
         #expect(rejection.reason.contains("65 bytes"))
     }
 
-    @Test func recurringAndHTTPAreRejectedAsNotServedYet() {
-        for headers in [[("kairos-cron", "* * * * *"), ("kairos-target", "audit")],
-                        [("kairos-every", "1h"), ("kairos-target", "audit")],
-                        [("kairos-target", "https://hooks.example.com/x")]] {
-            guard case .failure(let rejection) = decoder.decode(record(headers)) else {
-                Issue.record("accepted \(headers)")
-                continue
-            }
-            #expect(rejection.reason.contains("not served"), "\(rejection.reason)")
+    @Test func httpTargetsAreRejectedAsNotServedYet() {
+        guard case .failure(let rejection) = decoder.decode(record([("kairos-target", "https://hooks.example.com/x")]))
+        else {
+            Issue.record("accepted an HTTP target")
+            return
         }
+        #expect(rejection.reason.contains("not served"), "\(rejection.reason)")
+    }
+
+    @Test func cronInAZoneStartsAtItsFirstOccurrenceAfterTheRecordTimestamp() throws {
+        // 2026-03-27T00:00:00Z is a Friday; 09:00 Paris is 08:00Z before the DST change on the 29th.
+        let timestamp = try TimestampFormat.parse("2026-03-27T00:00:00Z")
+        let result = decoder.decode(
+            record([("kairos-cron", "0 9 * * MON-FRI"), ("kairos-tz", "Europe/Paris"), ("kairos-target", "audit")],
+                   timestamp: timestamp))
+        guard case .success(.schedule(let schedule)) = result else {
+            Issue.record("rejected: \(result)")
+            return
+        }
+        #expect(schedule.scheduledFor == (try TimestampFormat.parse("2026-03-27T08:00:00Z")))
+        #expect(schedule.occurrence == 1)
+        #expect(schedule.fireAt == schedule.scheduledFor)
+        #expect(schedule.recurrence?.zone == "Europe/Paris")
+        #expect(try ScheduleCodec.decode(ScheduleCodec.encode(schedule)) == schedule)
+    }
+
+    @Test func everyWithStartLimitSkipAndWindowIsKeptWhole() throws {
+        let result = decoder.decode(
+            record([("kairos-every", "15m"), ("kairos-start", "2026-12-01T00:00:00Z"), ("kairos-limit", "4"),
+                    ("kairos-misfire", "skip"), ("kairos-window", "30s"), ("kairos-target", "audit")]))
+        guard case .success(.schedule(let schedule)) = result, let spec = schedule.recurrence else {
+            Issue.record("rejected: \(result)")
+            return
+        }
+        #expect(schedule.scheduledFor == (try TimestampFormat.parse("2026-12-01T00:00:00Z")))
+        #expect(spec.limit == 4 && spec.misfireGraceMillis == 60_000)
+        #expect(schedule.windowMillis == 30_000)
+        #expect(schedule.fireAt >= schedule.scheduledFor && schedule.fireAt < schedule.scheduledFor + 30_000)
+        #expect(try ScheduleCodec.decode(ScheduleCodec.encode(schedule)) == schedule)
+    }
+
+    @Test(arguments: [
+        ([("kairos-cron", "0 0 30 2 *")], "kairos-cron"),
+        ([("kairos-cron", "0 61 * * *")], "hour"),
+        ([("kairos-cron", "* * * * *"), ("kairos-tz", "Mars/Olympus")], "kairos-tz"),
+        ([("kairos-every", "1h"), ("kairos-limit", "0")], "kairos-limit"),
+        ([("kairos-every", "1h"), ("kairos-misfire", "later")], "kairos-misfire"),
+        ([("kairos-every", "1h"), ("kairos-start", "2026-12-02T00:00:00Z"), ("kairos-end", "2026-12-01T00:00:00Z")],
+         "before the start"),
+        ([("kairos-delay", "1s"), ("kairos-tz", "Europe/Paris")], "kairos-tz"),
+        ([("kairos-at", "1700000000000"), ("kairos-limit", "3")], "kairos-limit"),
+        ([("kairos-cron", "* * * * *"), ("kairos-window", "soon")], "kairos-window"),
+    ])
+    func recurringMistakesNameTheirHeader(headers: [(String, String)], words: String) {
+        guard case .failure(let rejection) = decoder.decode(record(headers + [("kairos-target", "audit")])) else {
+            Issue.record("accepted \(headers)")
+            return
+        }
+        #expect(rejection.reason.contains(words), "\(rejection.reason)")
     }
 }

@@ -66,14 +66,14 @@ final class ScheduleStore {
             switch change {
             case .upsert(let schedule):
                 if let old = try current(schedule.id) {
-                    batch.delete(Self.dueKey(old.scheduledFor, old.id), in: Self.due)
+                    batch.delete(Self.dueKey(old.fireAt, old.id), in: Self.due)
                 }
                 batch.put(Array(schedule.id.utf8), ScheduleCodec.encode(schedule), in: Self.schedules)
-                batch.put(Self.dueKey(schedule.scheduledFor, schedule.id), [], in: Self.due)
+                batch.put(Self.dueKey(schedule.fireAt, schedule.id), [], in: Self.due)
                 pending[schedule.id] = .some(schedule)
             case .delete(let id):
                 if let old = try current(id) {
-                    batch.delete(Self.dueKey(old.scheduledFor, old.id), in: Self.due)
+                    batch.delete(Self.dueKey(old.fireAt, old.id), in: Self.due)
                     batch.delete(Array(id.utf8), in: Self.schedules)
                 }
                 pending[id] = .some(nil)
@@ -90,7 +90,7 @@ final class ScheduleStore {
         nextDueTime = try readNextDueTime()
     }
 
-    /// Schedules due at or before `now`, in (fire time, id) order, at most `limit`.
+    /// Schedules whose next firing is due at or before `now`, in (fire time, id) order, at most `limit`.
     func due(upTo now: Int64, limit: Int) throws -> [Schedule] {
         guard let next = nextDueTime, next <= now, limit > 0 else { return [] }
         var ids: [String] = []

@@ -40,7 +40,8 @@ final class SchedulerEngine: @unchecked Sendable {
                     configuration.commandsTopic, configuration.changelogTopic, configuration.eventsTopic,
                     configuration.dlqTopic,
                 ],
-                maxPayloadBytes: configuration.maxPayloadBytes))
+                maxPayloadBytes: configuration.maxPayloadBytes,
+                misfireGraceMillis: configuration.misfireGraceMilliseconds))
         let owner = PartitionOwner(configuration: configuration, kafka: kafka, logger: logger)
         self.owner = owner
         var commandsKafka = kafka
@@ -222,35 +223,91 @@ final class SchedulerEngine: @unchecked Sendable {
             for schedule in try store.due(upTo: now, limit: Self.maxFiresPerBatch - batch.fired) {
                 // A command in this batch changed the schedule: its new state decides, next iteration.
                 if latest[partition]?[schedule.id] != nil { continue }
-                let firing = Firing(partition: partition, schedule: schedule, firedAt: now)
-                if let error = undeliverable[partition]?[schedule.id] {
-                    batch.records += deliveryFailed(firing, error)
-                } else {
-                    batch.firings[batch.records.count] = firing
-                    batch.records.append(firedRecord(schedule, firedAt: now))
-                    batch.records.append(
-                        EventRecord(
-                            kind: .fired, id: schedule.id, occurrence: schedule.occurrence,
-                            scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
-                        ).record(topic: configuration.eventsTopic))
-                }
-                batch.records.append(
-                    ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
-                batch.changes[partition, default: []].append(.delete(id: schedule.id))
-                batch.fired += 1
+                fire(schedule, partition: partition, now: now, into: &batch)
             }
         }
     }
 
-    private func firedRecord(_ schedule: Schedule, firedAt: Int64) -> KafkaProducerRecord {
+    /// Fires a due schedule: a one-shot ends with its firing; a recurring schedule records its next occurrence in the
+    /// same batch, so occurrence numbers stay exact across crashes and rebalances.
+    private func fire(_ schedule: Schedule, partition: Int32, now: Int64, into batch: inout OutputBatch) {
+        var due = Occurrence(number: schedule.occurrence, instant: schedule.scheduledFor)
+        var next: Schedule?
+        if let spec = schedule.recurrence {
+            let recurrence: Recurrence
+            do {
+                recurrence = try spec.recurrence()
+            } catch {
+                logger.error("stored recurrence unreadable", metadata: ["id": "\(schedule.id)", "error": "\(error)"])
+                end(schedule, partition: partition, into: &batch)
+                return
+            }
+            // An occurrence late by at most the grace just fires, late; those that follow catch up in order.
+            // Older ones were missed (nobody owned the partition): they collapse into one late firing, or are
+            // skipped with `kairos-misfire: skip` — never a burst of every missed occurrence.
+            if due.instant < now - configuration.misfireGraceMilliseconds {
+                guard let plan = recurrence.nextFiring(lastFired: schedule.previous, now: now, policy: spec.misfirePolicy)
+                else {
+                    end(schedule, partition: partition, into: &batch)
+                    return
+                }
+                if plan.occurrence.instant > now {
+                    let moved = schedule.advanced(
+                        to: plan.occurrence, fireAt: schedule.dueTime(of: plan.occurrence), fired: nil)
+                    record(moved, partition: partition, into: &batch)
+                    return
+                }
+                due = plan.occurrence
+            }
+            if let following = recurrence.occurrence(after: due) {
+                next = schedule.advanced(to: following, fireAt: schedule.dueTime(of: following), fired: due)
+            }
+        }
+        let firing = Firing(partition: partition, schedule: schedule, occurrence: due, firedAt: now)
+        if let error = undeliverable[partition]?[schedule.id] {
+            batch.records += deliveryFailed(firing, error)
+        } else {
+            batch.firings[batch.records.count] = firing
+            batch.records.append(firedRecord(firing))
+            batch.records.append(
+                EventRecord(
+                    kind: .fired, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
+                    partition: partition, detail: next == nil && schedule.recurrence != nil ? "last occurrence" : nil
+                ).record(topic: configuration.eventsTopic))
+        }
+        batch.fired += 1
+        if let next {
+            record(next, partition: partition, into: &batch)
+        } else {
+            batch.records.append(
+                ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
+            batch.changes[partition, default: []].append(.delete(id: schedule.id))
+        }
+    }
+
+    /// Writes a schedule's new state (changelog and store).
+    private func record(_ schedule: Schedule, partition: Int32, into batch: inout OutputBatch) {
+        batch.records.append(ChangelogRecord.state(schedule, topic: configuration.changelogTopic, partition: partition))
+        batch.changes[partition, default: []].append(.upsert(schedule))
+    }
+
+    /// Removes a schedule that has nothing left to fire.
+    private func end(_ schedule: Schedule, partition: Int32, into batch: inout OutputBatch) {
+        batch.records.append(
+            ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
+        batch.changes[partition, default: []].append(.delete(id: schedule.id))
+    }
+
+    private func firedRecord(_ firing: Firing) -> KafkaProducerRecord {
+        let schedule = firing.schedule
         guard case .kafka(let topic) = schedule.target else {
             preconditionFailure("only Kafka targets are accepted by the decoder")
         }
         var headers = schedule.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
         headers.append(KafkaHeader("kairos-id", schedule.id))
-        headers.append(KafkaHeader("kairos-scheduled-for", String(schedule.scheduledFor)))
-        headers.append(KafkaHeader("kairos-fired-at", String(firedAt)))
-        headers.append(KafkaHeader("kairos-occurrence", String(schedule.occurrence)))
+        headers.append(KafkaHeader("kairos-scheduled-for", String(firing.occurrence.instant)))
+        headers.append(KafkaHeader("kairos-fired-at", String(firing.firedAt)))
+        headers.append(KafkaHeader("kairos-occurrence", String(firing.occurrence.number)))
         return KafkaProducerRecord(
             topic: topic, partition: schedule.targetPartition, key: schedule.targetKey ?? Array(schedule.id.utf8),
             value: schedule.payload, headers: headers)
@@ -265,15 +322,15 @@ final class SchedulerEngine: @unchecked Sendable {
         headers.append(KafkaHeader("kairos-error", reason))
         headers.append(KafkaHeader("kairos-error-kind", "delivery-failed"))
         headers.append(KafkaHeader("kairos-id", schedule.id))
-        headers.append(KafkaHeader("kairos-scheduled-for", String(schedule.scheduledFor)))
-        headers.append(KafkaHeader("kairos-occurrence", String(schedule.occurrence)))
+        headers.append(KafkaHeader("kairos-scheduled-for", String(firing.occurrence.instant)))
+        headers.append(KafkaHeader("kairos-occurrence", String(firing.occurrence.number)))
         logger.notice("firing dead-lettered", metadata: ["id": "\(schedule.id)", "reason": "\(reason)"])
         return [
             KafkaProducerRecord(
                 topic: configuration.dlqTopic, key: Array(schedule.id.utf8), value: schedule.payload, headers: headers),
             EventRecord(
-                kind: .deadLettered, id: schedule.id, occurrence: schedule.occurrence,
-                scheduledFor: schedule.scheduledFor, at: firing.firedAt, partition: firing.partition, detail: reason
+                kind: .deadLettered, id: schedule.id, occurrence: firing.occurrence.number,
+                scheduledFor: firing.occurrence.instant, at: firing.firedAt, partition: firing.partition, detail: reason
             ).record(topic: configuration.eventsTopic),
         ]
     }

@@ -8,6 +8,8 @@ import Synchronization
 struct Firing {
     var partition: Int32
     var schedule: Schedule
+    /// The occurrence fired (number and nominal instant).
+    var occurrence: Occurrence
     var firedAt: Int64
 }
 

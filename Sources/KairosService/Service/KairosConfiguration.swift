@@ -33,6 +33,8 @@ public struct KairosConfiguration: Sendable {
     public var allowedTargets: [String]
     /// Largest payload accepted in a command, in bytes.
     public var maxPayloadBytes: Int
+    /// Occurrences late by more than this were missed (see the misfire policies).
+    public var misfireGraceMilliseconds: Int64
     /// How long shutdown may take to finish in-flight work before it gives up on it.
     public var shutdownDeadlineMilliseconds: Int
 
@@ -67,6 +69,8 @@ public struct KairosConfiguration: Sendable {
                 "Comma-separated patterns (`*` matches any run of characters) a target topic must match. Kairos's own topics and `__*` topics are never allowed."),
         Setting("KAIROS_MAX_PAYLOAD_BYTES", flag: "--max-payload-bytes", default: "1048576",
                 "Largest command payload accepted; larger commands go to the DLQ."),
+        Setting("KAIROS_MISFIRE_GRACE_MS", flag: "--misfire-grace-ms", default: "60000",
+                "A recurring occurrence late by at most this much fires, late, and the following ones catch up in order. Older ones were missed (no instance owned the partition): by default they collapse into one late firing; with `kairos-misfire: skip` they are skipped."),
         Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
                 "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."),
         Setting("KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
@@ -253,6 +257,7 @@ public struct KairosConfiguration: Sendable {
             throw ConfigurationError("KAIROS_ALLOWED_TARGETS: give at least one pattern (`*` allows every topic)")
         }
         maxPayloadBytes = try integer("KAIROS_MAX_PAYLOAD_BYTES", 1_048_576, 0...100_000_000)
+        misfireGraceMilliseconds = try integer("KAIROS_MISFIRE_GRACE_MS", 60_000, 0...Int64(31_536_000_000))
         shutdownDeadlineMilliseconds = try integer("KAIROS_SHUTDOWN_DEADLINE_MS", 10_000, 0...600_000)
         logLevel = try choice(
             "KAIROS_LOG_LEVEL", "info", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -265,6 +270,8 @@ public struct KairosConfiguration: Sendable {
         var text = """
             Usage: kairos [options]          run the scheduler
                    kairos broker [options]   run a standalone embedded broker (tests, demos)
+                   kairos next (--cron EXPR | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]
+                                             print the next fire instants of a recurring schedule
 
             Every option is also an environment variable and a config-file key.
 

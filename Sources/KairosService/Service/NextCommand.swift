@@ -1,0 +1,71 @@
+import Foundation
+import ScheduleModel
+
+/// `kairos next`: the next fire instants of a cron expression or interval, one RFC 3339 UTC line each, decided by
+/// the same code (and refused with the same message) as the scheduler.
+public enum NextCommand {
+    /// Runs the command; returns the exit status (2 for a usage error or an expression the engine would reject).
+    public static func run(arguments: [String]) -> Int32 {
+        switch lines(arguments: arguments, now: Int64(Date().timeIntervalSince1970 * 1_000)) {
+        case .success(let lines):
+            print(lines.joined(separator: "\n"))
+            return 0
+        case .failure(let error):
+            FileHandle.standardError.write(Data("kairos next: \(error.description)\n".utf8))
+            return 2
+        }
+    }
+
+    /// The lines `kairos next` prints, or why it cannot.
+    public static func lines(arguments: [String], now: Int64) -> Result<[String], ConfigurationError> {
+        var values: [String: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let flag = arguments[index]
+            guard ["--cron", "--every", "--tz", "--after", "--count"].contains(flag), index + 1 < arguments.count else {
+                return .failure(ConfigurationError("unexpected '\(flag)'; usage: kairos next (--cron EXPR | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]"))
+            }
+            values[flag] = arguments[index + 1]
+            index += 2
+        }
+        let kind: RecurrenceSpec.Kind
+        let expression: String
+        switch (values["--cron"], values["--every"]) {
+        case (let cron?, nil): (kind, expression) = (.cron, cron)
+        case (nil, let every?): (kind, expression) = (.every, every)
+        default: return .failure(ConfigurationError("give exactly one of --cron and --every"))
+        }
+        var after = now
+        if let text = values["--after"] {
+            do {
+                after = try TimestampFormat.parse(text)
+            } catch {
+                return .failure(ConfigurationError("--after: \(error.message)"))
+            }
+        }
+        let count = values["--count"].map { Int($0) ?? -1 } ?? 5
+        guard (1...10_000).contains(count) else { return .failure(ConfigurationError("--count: give 1 to 10000")) }
+        // The same decision as a command with this header and timestamp `after`.
+        let header = kind == .cron ? "kairos-cron" : "kairos-every"
+        var headers = [ScheduleHeader(name: header, value: Array(expression.utf8))]
+        if let zone = values["--tz"] {
+            headers.append(ScheduleHeader(name: "kairos-tz", value: Array(zone.utf8)))
+        }
+        headers.append(ScheduleHeader(name: "kairos-target", value: Array("preview".utf8)))
+        let decoded = CommandDecoder(policy: CommandPolicy()).decode(
+            CommandRecord(key: Array("preview".utf8), value: [], headers: headers, timestamp: after, offset: 0))
+        guard case .success(.schedule(let schedule)) = decoded, let spec = schedule.recurrence,
+            let recurrence = try? spec.recurrence()
+        else {
+            if case .failure(let rejection) = decoded { return .failure(ConfigurationError(rejection.reason)) }
+            return .failure(ConfigurationError("not a recurring schedule"))
+        }
+        var occurrence = Occurrence(number: schedule.occurrence, instant: schedule.scheduledFor)
+        var lines = [TimestampFormat.format(occurrence.instant)]
+        while lines.count < count, let next = recurrence.occurrence(after: occurrence) {
+            lines.append(TimestampFormat.format(next.instant))
+            occurrence = next
+        }
+        return .success(lines)
+    }
+}

@@ -1,0 +1,40 @@
+import KairosService
+import ScheduleModel
+import Testing
+
+@Suite struct NextCommandTests {
+    @Test func printsTheNextInstantsInUTCAcrossADSTChange() throws {
+        let lines = try NextCommand.lines(
+            arguments: ["--cron", "0 9 * * MON-FRI", "--tz", "Europe/Paris", "--after", "2026-03-27T00:00:00Z", "--count", "3"],
+            now: 0
+        ).get()
+        #expect(lines == ["2026-03-27T08:00:00.000Z", "2026-03-30T07:00:00.000Z", "2026-03-31T07:00:00.000Z"])
+    }
+
+    @Test func monthlyStepsClampToTheMonthEndWithoutDrifting() throws {
+        let lines = try NextCommand.lines(
+            arguments: ["--every", "1mo", "--after", "2026-01-31T10:00:00Z", "--count", "3"], now: 0
+        ).get()
+        #expect(lines == ["2026-02-28T10:00:00.000Z", "2026-03-31T10:00:00.000Z", "2026-04-30T10:00:00.000Z"])
+    }
+
+    @Test(arguments: [["--cron", "0 0 30 2 *"], ["--cron", "* * * * *", "--tz", "Nowhere/City"], ["--every", "soon"]])
+    func refusesWhatTheSchedulerRefusesWithTheSameMessage(arguments: [String]) {
+        guard case .failure(let error) = NextCommand.lines(arguments: arguments, now: 1_800_000_000_000) else {
+            Issue.record("accepted \(arguments)")
+            return
+        }
+        var headers = [ScheduleHeader(name: arguments[0] == "--cron" ? "kairos-cron" : "kairos-every", value: Array(arguments[1].utf8))]
+        if arguments.count > 2 {
+            headers.append(ScheduleHeader(name: "kairos-tz", value: Array(arguments[3].utf8)))
+        }
+        headers.append(ScheduleHeader(name: "kairos-target", value: Array("t".utf8)))
+        let decoded = CommandDecoder(policy: CommandPolicy()).decode(
+            CommandRecord(key: [65], value: [], headers: headers, timestamp: 1_800_000_000_000, offset: 0))
+        guard case .failure(let rejection) = decoded else {
+            Issue.record("the decoder accepted \(arguments)")
+            return
+        }
+        #expect(error.description == rejection.reason)
+    }
+}
