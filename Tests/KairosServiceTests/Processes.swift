@@ -2,6 +2,10 @@ import Foundation
 import KafkaClient
 import Testing
 
+/// The suites that run `kairos` processes. They run one after another: on a small machine, several of them at once
+/// starve each other of CPU and turn timing into flakiness.
+@Suite(.serialized) enum EndToEnd {}
+
 /// The `kairos` executable built next to the test bundle.
 let kairosExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("kairos")
