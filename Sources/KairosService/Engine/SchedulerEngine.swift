@@ -119,7 +119,7 @@ final class SchedulerEngine: @unchecked Sendable {
             try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) { changelogOffsets in
                 try writeStores(batch, changelogOffsets: changelogOffsets)
             }
-            for firing in batch.firings.values {
+            for firing in batch.deadLettered {
                 undeliverable[firing.partition]?[firing.schedule.id] = nil
             }
             logger.debug(
@@ -152,12 +152,15 @@ final class SchedulerEngine: @unchecked Sendable {
         }
     }
 
-    /// After a failed batch: read each partition's commands again from the offset its store reflects.
+    /// After a failed batch: read each partition's commands again from the offset its store reflects (the group's
+    /// committed offset while the store has none).
     private func rewind() {
         for (partition, store) in owner.stores {
             do {
-                let offset = try store.commandsOffset ?? TopicPartitionOffset.beginning
-                try consumer.seek([TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: offset)])
+                let topicPartition = TopicPartition(topic: configuration.commandsTopic, partition: partition)
+                let known = try store.commandsOffset ?? consumer.committed([topicPartition]).first?.offset
+                let offset = known.flatMap { $0 >= 0 ? $0 : nil } ?? TopicPartitionOffset.beginning
+                try consumer.seek([TopicPartitionOffset(topicPartition, offset: offset)])
             } catch {
                 logger.error("rewind failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
             }
@@ -186,6 +189,7 @@ final class SchedulerEngine: @unchecked Sendable {
                 ).record(topic: configuration.eventsTopic))
             batch.changes[partition, default: []].append(.upsert(schedule))
             latest[partition, default: [:]][schedule.id] = .some(schedule)
+            undeliverable[partition]?[schedule.id] = nil  // a new version gets a fresh chance at delivery
         case .success(.cancel(let id)):
             guard let existing = try current(id, partition: partition, latest: latest) else { return }
             batch.records.append(ChangelogRecord.tombstone(id: id, topic: configuration.changelogTopic, partition: partition))
@@ -266,6 +270,7 @@ final class SchedulerEngine: @unchecked Sendable {
         let firing = Firing(partition: partition, schedule: schedule, occurrence: due, firedAt: now)
         if let error = undeliverable[partition]?[schedule.id] {
             batch.records += deliveryFailed(firing, error)
+            batch.deadLettered.append(firing)
         } else {
             batch.firings[batch.records.count] = firing
             batch.records.append(firedRecord(firing))

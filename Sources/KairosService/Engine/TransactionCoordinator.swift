@@ -25,6 +25,8 @@ struct OutputBatch {
     var records: [KafkaProducerRecord] = []
     /// The firing behind each fired record, by index in `records`.
     var firings: [Int: Firing] = [:]
+    /// Firings sent to the DLQ because Kafka refused their record earlier.
+    var deadLettered: [Firing] = []
     /// Store changes per partition, in the order they happen.
     var changes: [Int32: [StoreChange]] = [:]
     /// Next `commands` offset per partition, for the partitions whose commands this batch consumed.
