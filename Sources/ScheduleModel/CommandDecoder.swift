@@ -147,11 +147,7 @@ public struct CommandDecoder: Sendable {
                 throw CommandRejection("header '\(misplaced)' applies to kairos-cron and kairos-every schedules only")
             }
             if let at = controls["kairos-at"] {
-                do {
-                    first = Occurrence(number: 1, instant: try TimestampFormat.parse(at))
-                } catch {
-                    throw CommandRejection("header 'kairos-at': \(error.message)")
-                }
+                first = Occurrence(number: 1, instant: try Self.instant(at, header: "kairos-at"))
             } else if let delay = controls["kairos-delay"] {
                 first = Occurrence(
                     number: 1, instant: record.timestamp + (try Self.fixedDuration(delay, header: "kairos-delay")))
@@ -168,17 +164,11 @@ public struct CommandDecoder: Sendable {
             throw CommandRejection("kairos-http-* headers apply to HTTP targets only; the target is a Kafka topic")
         }
 
-        var targetPartition: Int32?
-        if let text = controls["kairos-target-partition"] {
-            guard let partition = Int32(text), partition >= 0 else {
-                throw CommandRejection("header 'kairos-target-partition': '\(text)' is not a partition number (0 or more)")
-            }
-            targetPartition = partition
+        let targetPartition = try controls["kairos-target-partition"].map { (text) throws(CommandRejection) in
+            try Self.integer(text, header: "kairos-target-partition", in: Int32(0)...Int32.max, "a partition number")
         }
         if let text = controls["kairos-retry-max"] {
-            guard let attempts = Int(text), (1...1_000).contains(attempts) else {
-                throw CommandRejection("header 'kairos-retry-max': '\(text)' is not a number of attempts in 1...1000")
-            }
+            _ = try Self.integer(text, header: "kairos-retry-max", in: 1...1_000, "a number of attempts")
         }
         if let text = controls["kairos-retry-backoff"] {
             _ = try Self.fixedDuration(text, header: "kairos-retry-backoff")
@@ -199,18 +189,10 @@ public struct CommandDecoder: Sendable {
     ) throws(CommandRejection) -> RecurrenceSpec {
         func instant(_ name: String) throws(CommandRejection) -> Int64? {
             guard let text = controls[name] else { return nil }
-            do {
-                return try TimestampFormat.parse(text)
-            } catch {
-                throw CommandRejection("header '\(name)': \(error.message)")
-            }
+            return try Self.instant(text, header: name)
         }
-        var limit: Int64?
-        if let text = controls["kairos-limit"] {
-            guard let value = Int64(text), value >= 1 else {
-                throw CommandRejection("header 'kairos-limit': '\(text)' is not a number of firings (1 or more)")
-            }
-            limit = value
+        let limit = try controls["kairos-limit"].map { (text) throws(CommandRejection) in
+            try Self.integer(text, header: "kairos-limit", in: 1...Int64.max, "a number of firings")
         }
         var grace: Int64?
         switch controls["kairos-misfire"]?.lowercased() {
@@ -235,6 +217,24 @@ public struct CommandDecoder: Sendable {
             throw CommandRejection("header '\(header)': \(error.message)")
         }
         return spec
+    }
+
+    private static func instant(_ text: String, header: String) throws(CommandRejection) -> Int64 {
+        do {
+            return try TimestampFormat.parse(text)
+        } catch {
+            throw CommandRejection("header '\(header)': \(error.message)")
+        }
+    }
+
+    private static func integer<T: FixedWidthInteger>(
+        _ text: String, header: String, in range: ClosedRange<T>, _ noun: String
+    ) throws(CommandRejection) -> T {
+        guard let value = T(text), range.contains(value) else {
+            let bounds = range.upperBound == T.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)...\(range.upperBound)"
+            throw CommandRejection("header '\(header)': '\(text)' is not \(noun) (\(bounds))")
+        }
+        return value
     }
 
     /// A duration of fixed length (a day counts 24 hours; months and years are refused), in milliseconds.
