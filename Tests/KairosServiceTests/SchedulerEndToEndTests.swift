@@ -222,8 +222,9 @@ extension EndToEnd {
                 bootstrap: bootstrap, stateDirectory: scratch.path("first"), logPath: scratch.path("first.log"))
             try first.waitForLog("partition assigned", count: 4)
             let commands = try CommandProducer(bootstrap: bootstrap)
+            // Due late enough (20 s) that the hand-over happens first even on a busy machine.
             for index in 0..<40 {
-                try await commands.send("r-\(index)", Array("\(index)".utf8), [("kairos-delay", "8s"), ("kairos-target", "e2e.restore")])
+                try await commands.send("r-\(index)", Array("\(index)".utf8), [("kairos-delay", "20s"), ("kairos-target", "e2e.restore")])
             }
             try await commands.send("r-0", nil)  // cancelled before the hand-over: must stay cancelled
             // Hand over once all 41 commands are applied (40 scheduled events and 1 cancelled).
@@ -243,7 +244,7 @@ extension EndToEnd {
                 bootstrap: bootstrap, stateDirectory: scratch.path("second"), logPath: scratch.path("second.log"))
             defer { second.terminate() }
             let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.restore")
-            try reader.read(until: 39, seconds: 40)
+            try reader.read(until: 39, seconds: 60)
             let fired = try reader.drain(seconds: 2)
             #expect(Set(fired.map(\.id)) == Set((1..<40).map { "r-\($0)" }), "log:\n\(second.log)")
             #expect(fired.count == 39)
