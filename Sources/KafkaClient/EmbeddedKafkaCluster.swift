@@ -67,7 +67,7 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
             rd_kafka_conf_destroy(conf)
             throw KafkaError.local(
                 "start embedded broker",
-                String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                bufferText(errorText))
         }
         guard let cluster = rd_kafka_mock_cluster_new(owner, Int32(brokers)) else {
             rd_kafka_destroy(owner)

@@ -53,7 +53,7 @@ public final class KafkaAdmin: Sendable {
             else {
                 throw KafkaError.local(
                     "create topic \(topic.name)",
-                    String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                    bufferText(errorText))
             }
             newTopics.append(newTopic)
             for (name, value) in topic.configs.sorted(by: { $0.key < $1.key }) {

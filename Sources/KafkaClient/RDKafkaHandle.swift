@@ -32,7 +32,7 @@ final class RDKafkaHandle: @unchecked Sendable {
                 rd_kafka_conf_destroy(conf)
                 throw KafkaError.local(
                     operation,
-                    "Kafka property '\(name)' = '\(value)': \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+                    "Kafka property '\(name)' = '\(value)': \(bufferText(errorText))"
                 )
             }
         }
@@ -47,7 +47,7 @@ final class RDKafkaHandle: @unchecked Sendable {
             rd_kafka_conf_destroy(conf)
             throw KafkaError.local(
                 operation,
-                String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                bufferText(errorText)
             )
         }
         self.pointer = handle
@@ -66,7 +66,7 @@ final class RDKafkaHandle: @unchecked Sendable {
         return KafkaError(
             operation: operation,
             code: code,
-            message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+            message: bufferText(text),
             isFatal: true
         )
     }
@@ -129,6 +129,11 @@ extension Array where Element == TopicPartitionOffset {
         }
         return list
     }
+}
+
+/// The NUL-terminated text librdkafka wrote into an error buffer.
+func bufferText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 private func newPartitionList(capacity: Int) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
