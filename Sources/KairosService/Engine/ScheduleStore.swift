@@ -106,16 +106,6 @@ final class ScheduleStore {
         try database.integerProperty("rocksdb.estimate-num-keys", in: Self.schedules) ?? 0
     }
 
-    /// Every schedule, in id order (for inspection and tests).
-    func allSchedules() throws -> [Schedule] {
-        var result: [Schedule] = []
-        try database.forEach(in: Self.schedules) { _, value in
-            result.append(try ScheduleCodec.decode(value))
-            return true
-        }
-        return result
-    }
-
     private func readNextDueTime() throws -> Int64? {
         var first: Int64?
         try database.forEach(in: Self.due) { key, _ in

@@ -24,21 +24,15 @@ public enum KairosService {
             }
             thread.name = "kairos-engine"
             thread.stackSize = 8 << 20
-            let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    logger.info("signal received; shutting down", metadata: ["signal": "\(number)"])
-                    engine.requestStop()
-                    DispatchQueue.global().asyncAfter(
-                        deadline: .now() + .milliseconds(configuration.shutdownDeadlineMilliseconds)
-                    ) {
-                        logger.error("shutdown deadline passed; exiting without finishing")
-                        exit(3)
-                    }
+            let signals = onTerminationSignal { number in
+                logger.info("signal received; shutting down", metadata: ["signal": "\(number)"])
+                engine.requestStop()
+                DispatchQueue.global().asyncAfter(
+                    deadline: .now() + .milliseconds(configuration.shutdownDeadlineMilliseconds)
+                ) {
+                    logger.error("shutdown deadline passed; exiting without finishing")
+                    exit(3)
                 }
-                source.resume()
-                return source
             }
             thread.start()
             finished.wait()
@@ -73,8 +67,7 @@ public enum KairosService {
             let embedded = try EmbeddedKafkaCluster(brokers: configuration.embeddedBrokers)
             cluster = embedded
             bootstrap = embedded.bootstrapServers
-            let file = URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("embedded-bootstrap")
-            try Data(bootstrap.utf8).write(to: file, options: .atomic)
+            let file = try writeEmbeddedBootstrap(bootstrap, stateDirectory: configuration.stateDirectory)
             logger.notice(
                 "embedded broker started (in memory; for trying Kairos out, not for production)",
                 metadata: ["bootstrap": "\(bootstrap)", "file": "\(file.path)"])
@@ -111,20 +104,12 @@ public enum KairosService {
             let cluster = try EmbeddedKafkaCluster(brokers: configuration.embeddedBrokers)
             let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             try TopicSetup(configuration: configuration, logger: logger).ensure(embedded: cluster, admin: admin)
-            try FileManager.default.createDirectory(
-                atPath: configuration.stateDirectory, withIntermediateDirectories: true)
-            let file = URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("embedded-bootstrap")
-            try Data(cluster.bootstrapServers.utf8).write(to: file, options: .atomic)
+            // Written once the topics exist, so whoever waits for the file finds a ready broker.
+            _ = try writeEmbeddedBootstrap(cluster.bootstrapServers, stateDirectory: configuration.stateDirectory)
             FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
             logger.notice("embedded broker running", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])
             let stop = DispatchSemaphore(value: 0)
-            let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { stop.signal() }
-                source.resume()
-                return source
-            }
+            let sources = onTerminationSignal { _ in stop.signal() }
             stop.wait()
             sources.forEach { $0.cancel() }
             cluster.shutdown()
@@ -134,6 +119,25 @@ public enum KairosService {
             return 1
         }
     }
+}
+
+/// Calls `handler` on SIGTERM or SIGINT (instead of the default exit) until the returned sources are cancelled.
+private func onTerminationSignal(_ handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
+    [SIGTERM, SIGINT].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { handler(number) }
+        source.resume()
+        return source
+    }
+}
+
+/// Writes the embedded broker's address to `<state dir>/embedded-bootstrap` (creating the directory).
+private func writeEmbeddedBootstrap(_ bootstrap: String, stateDirectory: String) throws -> URL {
+    try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+    let file = URL(fileURLWithPath: stateDirectory).appendingPathComponent("embedded-bootstrap")
+    try Data(bootstrap.utf8).write(to: file, options: .atomic)
+    return file
 }
 
 /// The engine thread's error, read by the main thread after the thread signalled that it finished.

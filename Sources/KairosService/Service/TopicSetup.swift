@@ -10,10 +10,6 @@ struct TopicSetup {
     let configuration: KairosConfiguration
     let logger: Logger
 
-    struct Plan {
-        var topic: NewTopic
-    }
-
     var plans: [NewTopic] {
         let replication = configuration.replicationFactor
         let partitions = configuration.partitions
