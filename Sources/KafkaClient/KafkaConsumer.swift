@@ -23,6 +23,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     public typealias RebalanceHandler = (RebalanceEvent) -> [TopicPartitionOffset]
 
     private let handle: RDKafkaHandle
+    /// The queue `poll` waits on (everything is forwarded to it); kept for `wakeUp`.
+    private let consumerQueue: OpaquePointer?
     private var closed = false
 
     /// Creates the consumer. Group consumers use `partitionAssignmentStrategy` from `configuration`; with
@@ -46,11 +48,23 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         // Serve everything (rebalances, logs, errors) through the consumer queue, i.e. from `poll`.
         rd_kafka_poll_set_consumer(handle.pointer)
+        consumerQueue = rd_kafka_queue_get_consumer(handle.pointer)
     }
 
     deinit {
         if !closed {
             rd_kafka_consumer_close(handle.pointer)
+        }
+        if let consumerQueue {
+            rd_kafka_queue_destroy(consumerQueue)
+        }
+    }
+
+    /// Makes a `poll` waiting on another thread return now, before its timeout (with what it has, possibly nothing).
+    /// Safe from any thread at any time; a wake-up with no `poll` waiting makes the next one return at once.
+    public func wakeUp() {
+        if let consumerQueue {
+            rd_kafka_queue_yield(consumerQueue)
         }
     }
 

@@ -29,6 +29,26 @@ import Testing
         try second.close()
     }
 
+    @Test func wakeUpEndsAWaitingPollEarly() throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("quiet", partitions: 1)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: uniqueName("quiet")))
+        try consumer.subscribe(["quiet"])
+        _ = try consumer.poll(timeoutMilliseconds: 500)  // join the group first
+        let waker = Thread { [consumer] in
+            Thread.sleep(forTimeInterval: 0.2)
+            consumer.wakeUp()
+        }
+        let started = ContinuousClock.now
+        waker.start()
+        let result = try consumer.poll(timeoutMilliseconds: 10_000)
+        let waited = ContinuousClock.now - started
+        #expect(result.records.isEmpty)
+        #expect(waited < .seconds(5), "poll waited \(waited) despite the wake-up")
+        #expect(waited >= .milliseconds(150), "poll returned before the wake-up: \(waited)")
+        try consumer.close()
+    }
+
     @Test func cooperativeRebalanceSplitsPartitionsBetweenTwoMembers() throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("shared", partitions: 6)
