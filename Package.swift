@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian, wrapped by the two thin layers below.
@@ -37,6 +39,16 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strict),
         // Pure schedule model: commands, cron, intervals, time zones. No I/O.
         .target(name: "ScheduleModel", swiftSettings: strict),
+        // HTTP delivery of firings: client, retry policy, circuit breakers, host allowlist.
+        .target(
+            name: "HTTPDelivery",
+            dependencies: [
+                "ScheduleModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Configuration, start-up and the scheduler service.
         .target(
             name: "KairosService",
@@ -44,6 +56,7 @@ let package = Package(
                 "KafkaClient",
                 "Storage",
                 "ScheduleModel",
+                "HTTPDelivery",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -65,12 +78,26 @@ let package = Package(
         // End-to-end numbers: ingest, fire, lateness and a plain-Kafka baseline; prints one table.
         .executableTarget(
             name: "KairosBenchmark",
-            dependencies: ["KafkaClient"],
+            dependencies: ["KafkaClient", "HTTPDelivery", "ScheduleModel", "WebhookReceiver"],
             path: "Benchmarks/KairosBenchmark",
             swiftSettings: strict
         ),
 
+        // A local HTTP server that records the webhooks it receives and answers as told; for tests and benchmarks.
+        .target(
+            name: "WebhookReceiver",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/WebhookReceiver",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPDeliveryTests", dependencies: ["HTTPDelivery", "WebhookReceiver"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(
             name: "ScheduleModelTests",
@@ -80,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KairosServiceTests",
-            dependencies: ["KairosService", "KafkaClient"],
+            dependencies: ["KairosService", "KafkaClient", "WebhookReceiver"],
             swiftSettings: strict
         ),
     ],

@@ -1,18 +1,23 @@
 // Measures Kairos end to end on this machine: a standalone embedded broker in its own process, a release `kairos`
 // process, and this process as producer of commands and read_committed consumer of fired records.
 //
-//   swift run -c release KairosBenchmark [--schedules N] [--rate R] [--seconds S] [--guarantee G]
+//   swift run -c release KairosBenchmark [--schedules N] [--rate R] [--seconds S] [--guarantee G] [--webhooks W]
 //
 // Prints one table: ingest (commands/s), fire (fires/s for a backlog due at once), lateness at a steady rate
-// (p50/p99/p99.9/max of receive time - scheduled-for, and of kairos-fired-at - scheduled-for), and a baseline of
-// plain produce+consume through the same broker.
+// (p50/p99/p99.9/max of receive time - scheduled-for, and of kairos-fired-at - scheduled-for), webhooks/s
+// sustained against a local HTTP server (this process), and baselines of plain produce+consume through the same
+// broker and of plain HTTP requests to the same server.
 import Foundation
+import HTTPDelivery
 import KafkaClient
+import ScheduleModel
+import WebhookReceiver
 
 struct Options {
     var schedules = 50_000
     var rate = 1_000
     var seconds = 20
+    var webhooks = 20_000
     var guarantees = ["exactly-once", "at-least-once"]
     var kairos = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("kairos").path
@@ -25,6 +30,7 @@ struct Options {
             case "--schedules": schedules = Int(value) ?? schedules
             case "--rate": rate = Int(value) ?? rate
             case "--seconds": seconds = Int(value) ?? seconds
+            case "--webhooks": webhooks = Int(value) ?? webhooks
             case "--guarantee": guarantees = [value]
             case "--kairos": kairos = value
             default: fatalError("unknown option \(arguments[0])")
@@ -127,6 +133,16 @@ let keepLogs = ProcessInfo.processInfo.environment["BENCH_KEEP_LOGS"] == "1"
 defer { if keepLogs { print("logs kept in \(scratch.path)") } else { try? FileManager.default.removeItem(at: scratch) } }
 
 var rows: [(String, String)] = [("cores", "\(ProcessInfo.processInfo.activeProcessorCount)")]
+let receiver = try await WebhookReceiver.start(threads: 1, recordBodies: false)
+
+/// Waits until `receiver` counted `target` requests; returns when the last one arrived (epoch ms).
+func waitForRequests(_ target: Int, seconds: Double) -> Int64 {
+    let deadline = Date().addingTimeInterval(seconds)
+    while receiver.count < target && Date() < deadline {
+        Thread.sleep(forTimeInterval: 0.002)
+    }
+    return now()
+}
 
 for guarantee in options.guarantees {
     let run = scratch.appendingPathComponent(guarantee)
@@ -143,6 +159,7 @@ for guarantee in options.guarantees {
             "KAIROS_BOOTSTRAP_SERVERS": bootstrap, "KAIROS_STATE_DIR": run.appendingPathComponent("state").path,
             "KAIROS_DELIVERY_GUARANTEE": guarantee, "KAIROS_PARTITIONS": "12",
             "KAIROS_LOG_LEVEL": keepLogs ? "debug" : "info",
+            "KAIROS_ALLOWED_HTTP_HOSTS": "127.0.0.1", "KAIROS_HTTP_ALLOW_PRIVATE": "true",
         ], log: run.path + "-kairos.log")
     defer { kairos.stop() }
     let logPath = run.path + "-kairos.log"
@@ -190,7 +207,47 @@ for guarantee in options.guarantees {
     rows.append(("lateness seen by consumer, \(guarantee), \(options.rate)/s for \(options.seconds) s", "p50 \(percentile(seen, 0.5)) ms, p99 \(percentile(seen, 0.99)) ms, p99.9 \(percentile(seen, 0.999)) ms, max \(seen.last ?? -1) ms (\(seen.count) of \(total))"))
     rows.append(("lateness fired-at - scheduled-for, \(guarantee)", "p50 \(percentile(firedLate, 0.5)) ms, p99 \(percentile(firedLate, 0.99)) ms, p99.9 \(percentile(firedLate, 0.999)) ms, max \(firedLate.last ?? -1) ms"))
 
+    // Webhooks: a backlog of HTTP deliveries due at once, to a server in this process.
+    if options.webhooks > 0 {
+        receiver.removeAllRequests()
+        let before = receiver.count
+        let webhooksDue = now() + Int64(max(5_000, options.webhooks / 4))
+        try produceCommands(producer, count: options.webhooks, prefix: "hook", target: receiver.baseURL + "/hook") { _ in
+            webhooksDue
+        }
+        let last = waitForRequests(before + options.webhooks, seconds: 300)
+        let delivered = receiver.count - before
+        let hookSeconds = Double(last - webhooksDue) / 1_000
+        let late = receiver.requests("/hook").compactMap { request in
+            request.header("Kairos-Scheduled-For").flatMap(Int64.init).map { request.receivedAt - $0 }
+        }.sorted()
+        rows.append(("webhooks backlog, \(guarantee)", String(format: "%.0f webhooks/s (%d due at once, all received %.2f s after due; first at +%d ms)", Double(delivered) / max(hookSeconds, 0.001), delivered, hookSeconds, late.first ?? -1)))
+    }
+
     if guarantee == options.guarantees.first {
+        if options.webhooks > 0 {
+            // Baseline: the same HTTP client stack and limits, driven directly (no Kafka, no state).
+            let before = receiver.count
+            let dispatcher = WebhookDispatcher(settings: WebhookDispatcherSettings.benchmark) {}
+            let url = try HTTPURL(parsing: receiver.baseURL + "/baseline")
+            let started = Date()
+            var submitted = 0
+            while submitted < options.webhooks {
+                let job = WebhookJob(
+                    partition: 0, scheduleID: "b-\(submitted)", occurrence: 1, url: url, method: "POST", headers: [],
+                    body: [UInt8](repeating: 0x61, count: 100))
+                if dispatcher.submit(job) == .accepted {
+                    submitted += 1
+                } else {
+                    _ = dispatcher.takeCompletions()
+                    usleep(1_000)
+                }
+            }
+            _ = waitForRequests(before + options.webhooks, seconds: 300)
+            let seconds = Date().timeIntervalSince(started)
+            await dispatcher.shutdown()
+            rows.append(("baseline HTTP requests (same client, same server)", String(format: "%.0f requests/s", Double(receiver.count - before) / seconds)))
+        }
         // Baseline: the same broker and client library, produce then consume, no Kairos in between.
         let baseline = try Reader(bootstrap: bootstrap, topic: "bench.baseline")
         let baselineStart = Date()
@@ -208,8 +265,19 @@ for guarantee in options.guarantees {
     }
 }
 
+try await receiver.shutdown()
+
 let width = rows.map(\.0.count).max() ?? 0
 print("\nKairos benchmark (release build, embedded broker in its own process)")
 for (name, value) in rows {
     print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+}
+
+extension WebhookDispatcherSettings {
+    /// Kairos's defaults, loopback allowed.
+    static var benchmark: WebhookDispatcherSettings {
+        var settings = WebhookDispatcherSettings()
+        settings.hostPolicy = HostPolicy(patterns: ["127.0.0.1"], allowPrivate: true)
+        return settings
+    }
 }

@@ -41,15 +41,25 @@ public struct CommandPolicy: Sendable {
     public var maxPayloadBytes: Int
     /// With `kairos-misfire: skip`, missed occurrences older than this are skipped.
     public var misfireGraceMillis: Int64
+    /// Which hosts HTTP targets may name; none by default.
+    public var httpHosts: HostPolicy
+    /// Delivery attempts of an HTTP firing when the command has no `kairos-retry-max`.
+    public var defaultRetryMax: Int
+    /// First retry delay of an HTTP firing when the command has no `kairos-retry-backoff`, in milliseconds.
+    public var defaultRetryBackoffMillis: Int64
 
     public init(
         allowedTargets: [String] = ["*"], forbiddenTopics: Set<String> = [], maxPayloadBytes: Int = 1_048_576,
-        misfireGraceMillis: Int64 = 60_000
+        misfireGraceMillis: Int64 = 60_000, httpHosts: HostPolicy = HostPolicy(), defaultRetryMax: Int = 5,
+        defaultRetryBackoffMillis: Int64 = 1_000
     ) {
         self.allowedTargets = allowedTargets
         self.forbiddenTopics = forbiddenTopics
         self.maxPayloadBytes = maxPayloadBytes
         self.misfireGraceMillis = misfireGraceMillis
+        self.httpHosts = httpHosts
+        self.defaultRetryMax = defaultRetryMax
+        self.defaultRetryBackoffMillis = defaultRetryBackoffMillis
     }
 }
 
@@ -159,25 +169,56 @@ public struct CommandDecoder: Sendable {
         guard let targetText = controls["kairos-target"], !targetText.isEmpty else {
             throw CommandRejection("header 'kairos-target' is missing; name a topic, kafka:TOPIC or an http(s) URL")
         }
-        let target = try parseTarget(targetText)
-        if controls["kairos-http-method"] != nil || controls.keys.contains(where: { $0.hasPrefix("kairos-http-header-") }) {
-            throw CommandRejection("kairos-http-* headers apply to HTTP targets only; the target is a Kafka topic")
+        var target = try parseTarget(targetText)
+        let httpHeaderNames = controls.keys.filter { $0.hasPrefix("kairos-http-header-") }
+        var retryMax: Int?
+        var retryBackoffMillis: Int64?
+        if case .http(var http) = target {
+            for name in ["kairos-target-key", "kairos-target-partition"] where controls[name] != nil {
+                throw CommandRejection("header '\(name)' applies to Kafka targets only; the target is a URL")
+            }
+            http.method = try Self.httpMethod(controls["kairos-http-method"] ?? "POST")
+            // In command order, so that a receiver sees them as the producer wrote them.
+            for header in record.headers where header.name.hasPrefix("kairos-http-header-") {
+                let name = String(header.name.dropFirst("kairos-http-header-".count))
+                let value = controls[header.name] ?? ""
+                try Self.validateHTTPHeader(name: name, value: value)
+                http.headers.append(ScheduleHeader(name: name, value: Array(value.utf8)))
+            }
+            target = .http(http)
+            retryMax = try controls["kairos-retry-max"].map { (text) throws(CommandRejection) in
+                try Self.integer(text, header: "kairos-retry-max", in: 1...100, "a number of attempts")
+            } ?? policy.defaultRetryMax
+            retryBackoffMillis = try controls["kairos-retry-backoff"].map { (text) throws(CommandRejection) in
+                let millis = try Self.fixedDuration(text, header: "kairos-retry-backoff")
+                guard (1...86_400_000).contains(millis) else {
+                    throw CommandRejection("header 'kairos-retry-backoff': '\(text)' is not between 1ms and 1d")
+                }
+                return millis
+            } ?? policy.defaultRetryBackoffMillis
+        } else {
+            if controls["kairos-http-method"] != nil || !httpHeaderNames.isEmpty {
+                throw CommandRejection("kairos-http-* headers apply to HTTP targets only; the target is a Kafka topic")
+            }
+            // Valid but without effect: the producer retries transient Kafka errors itself, and a record Kafka
+            // refuses for good is dead-lettered at once.
+            if let text = controls["kairos-retry-max"] {
+                _ = try Self.integer(text, header: "kairos-retry-max", in: 1...100, "a number of attempts")
+            }
+            if let text = controls["kairos-retry-backoff"] {
+                _ = try Self.fixedDuration(text, header: "kairos-retry-backoff")
+            }
         }
 
         let targetPartition = try controls["kairos-target-partition"].map { (text) throws(CommandRejection) in
             try Self.integer(text, header: "kairos-target-partition", in: Int32(0)...Int32.max, "a partition number")
         }
-        if let text = controls["kairos-retry-max"] {
-            _ = try Self.integer(text, header: "kairos-retry-max", in: 1...1_000, "a number of attempts")
-        }
-        if let text = controls["kairos-retry-backoff"] {
-            _ = try Self.fixedDuration(text, header: "kairos-retry-backoff")
-        }
         let targetKey = record.headers.first { $0.name == "kairos-target-key" }?.value
         var schedule = Schedule(
             id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
             headers: passThrough, scheduledFor: first.instant, occurrence: first.number, sourceOffset: record.offset,
-            recurrence: recurrence, windowMillis: windowMillis)
+            recurrence: recurrence, windowMillis: windowMillis, retryMax: retryMax,
+            retryBackoffMillis: retryBackoffMillis)
         schedule.fireAt = schedule.dueTime(of: first)
         return .schedule(schedule)
     }
@@ -254,7 +295,16 @@ public struct CommandDecoder: Sendable {
     private func parseTarget(_ text: String) throws(CommandRejection) -> ScheduleTarget {
         let lowered = text.lowercased()
         if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
-            throw CommandRejection("HTTP targets are not served by this Kairos version yet; target '\(text)'")
+            let url: HTTPURL
+            do {
+                url = try HTTPURL(parsing: text)
+            } catch {
+                throw CommandRejection("target '\(text)': \(error.message)")
+            }
+            if let refusal = policy.httpHosts.refusal(host: url.host) {
+                throw CommandRejection("target '\(text)': \(refusal)")
+            }
+            return .http(HTTPTarget(url: text, host: url.host))
         }
         let topic = lowered.hasPrefix("kafka:") ? String(text.dropFirst("kafka:".count)) : text
         let allowedCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -274,6 +324,37 @@ public struct CommandDecoder: Sendable {
                 "target '\(topic)' is not allowed; allowed targets: \(policy.allowedTargets.joined(separator: ", "))")
         }
         return .kafka(topic: topic)
+    }
+
+    /// Methods a webhook may use; CONNECT and TRACE are never sent.
+    static let httpMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    private static func httpMethod(_ text: String) throws(CommandRejection) -> String {
+        let method = text.uppercased()
+        guard httpMethods.contains(method) else {
+            throw CommandRejection(
+                "header 'kairos-http-method': '\(text)' is not one of \(httpMethods.sorted().joined(separator: ", "))")
+        }
+        return method
+    }
+
+    /// Headers Kairos sets itself or that would corrupt the request.
+    static let reservedHTTPHeaders: Set<String> = [
+        "idempotency-key", "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer",
+        "keep-alive", "expect",
+    ]
+
+    private static func validateHTTPHeader(name: String, value: String) throws(CommandRejection) {
+        let token = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
+        guard !name.isEmpty, name.allSatisfy(token.contains) else {
+            throw CommandRejection("header 'kairos-http-header-\(name)': '\(name)' is not a valid HTTP header name")
+        }
+        guard !reservedHTTPHeaders.contains(name), !name.hasPrefix("kairos-") else {
+            throw CommandRejection("header 'kairos-http-header-\(name)': Kairos sets '\(name)' itself")
+        }
+        guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\u{0}" }) else {
+            throw CommandRejection("header 'kairos-http-header-\(name)': the value contains a line break or NUL")
+        }
     }
 
     /// Glob match where `*` matches any run of characters (greedy with backtracking to the last star).

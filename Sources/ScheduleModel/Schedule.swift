@@ -2,6 +2,27 @@
 public enum ScheduleTarget: Sendable, Hashable {
     /// A Kafka topic.
     case kafka(topic: String)
+    /// An HTTP(S) endpoint: the payload is the request body.
+    case http(HTTPTarget)
+}
+
+/// An HTTP request a firing makes (`kairos-target: https://...`).
+public struct HTTPTarget: Sendable, Hashable {
+    /// The absolute `http://` or `https://` URL, as given.
+    public var url: String
+    /// The host part of `url` (lower case; an IPv6 literal without brackets).
+    public var host: String
+    /// The request method, upper case (`kairos-http-method`, default `POST`).
+    public var method: String
+    /// Request headers from `kairos-http-header-NAME`, in command order.
+    public var headers: [ScheduleHeader]
+
+    public init(url: String, host: String, method: String = "POST", headers: [ScheduleHeader] = []) {
+        self.url = url
+        self.host = host
+        self.method = method
+        self.headers = headers
+    }
 }
 
 /// A schedule as the scheduler keeps it: what to deliver, where, and when it fires next.
@@ -31,12 +52,21 @@ public struct Schedule: Sendable, Hashable {
     public var windowMillis: Int64?
     /// The last occurrence fired (recurring schedules).
     public var previous: Occurrence?
+    /// Delivery attempts of the next occurrence that have failed so far (HTTP targets); 0 before the first.
+    public var failedAttempts: Int
+    /// Attempts before a failing HTTP delivery is dead-lettered (`kairos-retry-max` or the configured default).
+    public var retryMax: Int?
+    /// First retry delay of an HTTP delivery in milliseconds (`kairos-retry-backoff` or the configured default).
+    public var retryBackoffMillis: Int64?
+    /// Why the last attempt failed, while a delivery is being retried.
+    public var lastError: String?
 
     public init(
         id: String, target: ScheduleTarget, targetKey: [UInt8]? = nil, targetPartition: Int32? = nil,
         payload: [UInt8], headers: [ScheduleHeader] = [], scheduledFor: Int64, occurrence: Int64 = 1,
         fireAt: Int64? = nil, sourceOffset: Int64, recurrence: RecurrenceSpec? = nil, windowMillis: Int64? = nil,
-        previous: Occurrence? = nil
+        previous: Occurrence? = nil, failedAttempts: Int = 0, retryMax: Int? = nil, retryBackoffMillis: Int64? = nil,
+        lastError: String? = nil
     ) {
         self.id = id
         self.target = target
@@ -51,6 +81,10 @@ public struct Schedule: Sendable, Hashable {
         self.recurrence = recurrence
         self.windowMillis = windowMillis
         self.previous = previous
+        self.failedAttempts = failedAttempts
+        self.retryMax = retryMax
+        self.retryBackoffMillis = retryBackoffMillis
+        self.lastError = lastError
     }
 
     /// When occurrence `occurrence` at `instant` is due: the instant plus the schedule's flexible-window offset,
@@ -62,6 +96,23 @@ public struct Schedule: Sendable, Hashable {
         return occurrence.instant + window.offset(scheduleID: id, occurrenceNumber: occurrence.number)
     }
 
+    /// The same occurrence, to be attempted again at `fireAt` after a failed delivery attempt.
+    public func retried(at fireAt: Int64, error: String) -> Schedule {
+        var copy = self
+        copy.fireAt = fireAt
+        copy.failedAttempts += 1
+        copy.lastError = error
+        return copy
+    }
+
+    /// The same occurrence, attempted at `fireAt` instead without counting an attempt (a host's circuit is open).
+    public func deferred(to fireAt: Int64, reason: String) -> Schedule {
+        var copy = self
+        copy.fireAt = fireAt
+        copy.lastError = reason
+        return copy
+    }
+
     /// This schedule moved on to `next`, after firing `fired` (nil when nothing was fired).
     public func advanced(to next: Occurrence, fireAt: Int64, fired: Occurrence?) -> Schedule {
         var copy = self
@@ -69,6 +120,8 @@ public struct Schedule: Sendable, Hashable {
         copy.scheduledFor = next.instant
         copy.fireAt = fireAt
         copy.previous = fired ?? previous
+        copy.failedAttempts = 0
+        copy.lastError = nil
         return copy
     }
 }

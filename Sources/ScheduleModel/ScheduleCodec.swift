@@ -1,10 +1,10 @@
 /// The binary form of a `Schedule`, as stored in RocksDB and in the changelog topic.
 ///
-/// Layout (version 2): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
+/// Layout (version 3): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
 /// length (0xFFFFFFFF for nil) followed by the bytes; integers are big-endian; optional integers are a presence byte
-/// then the value. Version 1 (one-shots without window) is still read.
+/// then the value. Versions 1 (one-shots without window) and 2 (no HTTP targets, no delivery state) are still read.
 public enum ScheduleCodec {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     public static func encode(_ schedule: Schedule) -> [UInt8] {
         var out: [UInt8] = []
@@ -15,6 +15,12 @@ public enum ScheduleCodec {
         case .kafka(let topic):
             out.append(0)
             appendBytes(Array(topic.utf8), to: &out)
+        case .http(let http):
+            out.append(1)
+            appendBytes(Array(http.url.utf8), to: &out)
+            appendBytes(Array(http.host.utf8), to: &out)
+            appendBytes(Array(http.method.utf8), to: &out)
+            appendHeaders(http.headers, to: &out)
         }
         appendBytes(schedule.targetKey, to: &out)
         if let partition = schedule.targetPartition {
@@ -24,11 +30,7 @@ public enum ScheduleCodec {
             out.append(0)
         }
         appendBytes(schedule.payload, to: &out)
-        appendInteger(UInt32(schedule.headers.count), to: &out)
-        for header in schedule.headers {
-            appendBytes(Array(header.name.utf8), to: &out)
-            appendBytes(header.value, to: &out)
-        }
+        appendHeaders(schedule.headers, to: &out)
         appendInteger(UInt64(bitPattern: schedule.scheduledFor), to: &out)
         appendInteger(UInt64(bitPattern: schedule.occurrence), to: &out)
         appendInteger(UInt64(bitPattern: schedule.sourceOffset), to: &out)
@@ -49,7 +51,19 @@ public enum ScheduleCodec {
         } else {
             out.append(0)
         }
+        appendInteger(UInt32(clamping: schedule.failedAttempts), to: &out)
+        appendOptional(schedule.retryMax.map(Int64.init), to: &out)
+        appendOptional(schedule.retryBackoffMillis, to: &out)
+        appendBytes(schedule.lastError.map { Array($0.utf8) }, to: &out)
         return out
+    }
+
+    private static func appendHeaders(_ headers: [ScheduleHeader], to out: inout [UInt8]) {
+        appendInteger(UInt32(headers.count), to: &out)
+        for header in headers {
+            appendBytes(Array(header.name.utf8), to: &out)
+            appendBytes(header.value, to: &out)
+        }
     }
 
     private static func appendOptional(_ value: Int64?, to out: inout [UInt8]) {
@@ -65,24 +79,24 @@ public enum ScheduleCodec {
     public static func decode(_ bytes: [UInt8]) throws(ScheduleCodecError) -> Schedule {
         var reader = Reader(bytes: bytes)
         let storedVersion = try reader.byte()
-        guard storedVersion == 1 || storedVersion == version else {
+        guard (1...version).contains(storedVersion) else {
             throw ScheduleCodecError(message: "unknown schedule version \(storedVersion)")
         }
         let id = try reader.string()
         let target: ScheduleTarget
         switch try reader.byte() {
         case 0: target = .kafka(topic: try reader.string())
+        case 1:
+            target = .http(
+                HTTPTarget(
+                    url: try reader.string(), host: try reader.string(), method: try reader.string(),
+                    headers: try reader.headers()))
         default: throw ScheduleCodecError(message: "unknown target kind")
         }
         let targetKey = try reader.optionalBytes()
         let targetPartition: Int32? = try reader.byte() == 1 ? Int32(bitPattern: try reader.uint32()) : nil
         let payload = try reader.optionalBytes() ?? []
-        let headerCount = Int(try reader.uint32())
-        var headers: [ScheduleHeader] = []
-        headers.reserveCapacity(min(headerCount, 1_024))
-        for _ in 0..<headerCount {
-            headers.append(ScheduleHeader(name: try reader.string(), value: try reader.optionalBytes()))
-        }
+        let headers = try reader.headers()
         var schedule = Schedule(
             id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
             headers: headers, scheduledFor: Int64(bitPattern: try reader.uint64()),
@@ -105,6 +119,11 @@ public enum ScheduleCodec {
                 limit: try reader.optionalInteger(), anchor: Int64(bitPattern: try reader.uint64()),
                 misfireGraceMillis: try reader.optionalInteger())
         }
+        guard storedVersion >= 3 else { return schedule }
+        schedule.failedAttempts = Int(try reader.uint32())
+        schedule.retryMax = try reader.optionalInteger().map { Int(clamping: $0) }
+        schedule.retryBackoffMillis = try reader.optionalInteger()
+        schedule.lastError = try reader.optionalBytes().map { String(decoding: $0, as: UTF8.self) }
         return schedule
     }
 
@@ -157,6 +176,16 @@ public enum ScheduleCodec {
             }
             defer { position += Int(length) }
             return Array(bytes[position..<(position + Int(length))])
+        }
+
+        mutating func headers() throws(ScheduleCodecError) -> [ScheduleHeader] {
+            let count = Int(try uint32())
+            var headers: [ScheduleHeader] = []
+            headers.reserveCapacity(min(count, 1_024))
+            for _ in 0..<count {
+                headers.append(ScheduleHeader(name: try string(), value: try optionalBytes()))
+            }
+            return headers
         }
 
         mutating func string() throws(ScheduleCodecError) -> String {

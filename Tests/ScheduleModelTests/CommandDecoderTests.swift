@@ -103,13 +103,102 @@ import Testing
         #expect(rejection.reason.contains("65 bytes"))
     }
 
-    @Test func httpTargetsAreRejectedAsNotServedYet() {
-        guard case .failure(let rejection) = decoder.decode(record([("kairos-target", "https://hooks.example.com/x")]))
-        else {
-            Issue.record("accepted an HTTP target")
+    var httpDecoder: CommandDecoder {
+        CommandDecoder(
+            policy: CommandPolicy(
+                httpHosts: HostPolicy(patterns: ["*.example.com", "127.0.0.1"]), defaultRetryMax: 4,
+                defaultRetryBackoffMillis: 250))
+    }
+
+    @Test func httpTargetKeepsMethodHeadersInOrderAndRetryDefaults() throws {
+        let result = httpDecoder.decode(
+            record([
+                ("kairos-target", "https://Hooks.Example.com:8443/v1/hook?x=1"), ("kairos-http-method", "put"),
+                ("kairos-http-header-x-b", "2"), ("kairos-http-header-authorization", "Bearer t"), ("other", "o"),
+            ]))
+        guard case .success(.schedule(let schedule)) = result, case .http(let http) = schedule.target else {
+            Issue.record("expected an HTTP schedule, got \(result)")
             return
         }
-        #expect(rejection.reason.contains("not served"), "\(rejection.reason)")
+        #expect(http.url == "https://Hooks.Example.com:8443/v1/hook?x=1")
+        #expect(http.host == "hooks.example.com")
+        #expect(http.method == "PUT")
+        #expect(http.headers.map(\.name) == ["x-b", "authorization"])
+        #expect(http.headers.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["2", "Bearer t"])
+        #expect(schedule.retryMax == 4)
+        #expect(schedule.retryBackoffMillis == 250)
+        #expect(try ScheduleCodec.decode(ScheduleCodec.encode(schedule)) == schedule)
+    }
+
+    @Test func retryHeadersOverrideTheDefaults() throws {
+        let result = httpDecoder.decode(
+            record([
+                ("kairos-target", "http://a.example.com:9/x"), ("kairos-retry-max", "9"), ("kairos-retry-backoff", "2s"),
+            ]))
+        guard case .success(.schedule(let schedule)) = result else {
+            Issue.record("expected a schedule, got \(result)")
+            return
+        }
+        #expect(schedule.retryMax == 9)
+        #expect(schedule.retryBackoffMillis == 2_000)
+    }
+
+    @Test(arguments: [
+        ("https://hooks.other.com/x", "KAIROS_ALLOWED_HTTP_HOSTS"),
+        ("http://10.0.0.1/x", "KAIROS_ALLOWED_HTTP_HOSTS"),
+        ("http://user:pw@a.example.com/x", "credentials"),
+        ("https://a.example.com/x#frag", "fragment"),
+        ("https://a.example.com:99999/x", "port"),
+        ("ftp://a.example.com/x", "not a valid topic name"),
+    ])
+    func refusedURLsSayWhy(url: String, expected: String) {
+        guard case .failure(let rejection) = httpDecoder.decode(record([("kairos-target", url)])) else {
+            Issue.record("accepted \(url)")
+            return
+        }
+        #expect(rejection.reason.contains(expected), "\(rejection.reason)")
+    }
+
+    @Test func privateAddressesAreRefusedEvenWhenListed() {
+        let decoder = CommandDecoder(policy: CommandPolicy(httpHosts: HostPolicy(patterns: ["*"])))
+        guard case .failure(let rejection) = decoder.decode(record([("kairos-target", "http://192.168.1.4/x")])) else {
+            Issue.record("accepted a private address")
+            return
+        }
+        #expect(rejection.reason.contains("KAIROS_HTTP_ALLOW_PRIVATE"), "\(rejection.reason)")
+        let open = CommandDecoder(policy: CommandPolicy(httpHosts: HostPolicy(patterns: ["*"], allowPrivate: true)))
+        guard case .success = open.decode(record([("kairos-target", "http://192.168.1.4/x")])) else {
+            Issue.record("refused a private address with allowPrivate")
+            return
+        }
+    }
+
+    @Test(arguments: [
+        ([("kairos-http-method", "CONNECT")], "kairos-http-method"),
+        ([("kairos-http-header-host", "evil")], "sets 'host' itself"),
+        ([("kairos-http-header-idempotency-key", "k")], "sets 'idempotency-key' itself"),
+        ([("kairos-http-header-x", "a\r\nb: c")], "line break"),
+        ([("kairos-http-header-bad name", "v")], "not a valid HTTP header name"),
+        ([("kairos-target-partition", "1")], "Kafka targets only"),
+        ([("kairos-retry-max", "0")], "kairos-retry-max"),
+        ([("kairos-retry-backoff", "1mo")], "kairos-retry-backoff"),
+    ])
+    func badHTTPHeadersAreRejected(headers: [(String, String)], expected: String) {
+        let result = httpDecoder.decode(record([("kairos-target", "https://a.example.com/x")] + headers))
+        guard case .failure(let rejection) = result else {
+            Issue.record("accepted \(headers)")
+            return
+        }
+        #expect(rejection.reason.contains(expected), "\(rejection.reason)")
+    }
+
+    @Test func httpHeadersOnAKafkaTargetAreRejected() {
+        let result = decoder.decode(record([("kairos-target", "orders.x"), ("kairos-http-method", "PUT")]))
+        guard case .failure(let rejection) = result else {
+            Issue.record("accepted kairos-http-method on a Kafka target")
+            return
+        }
+        #expect(rejection.reason.contains("HTTP targets only"), "\(rejection.reason)")
     }
 
     @Test func cronInAZoneStartsAtItsFirstOccurrenceAfterTheRecordTimestamp() throws {

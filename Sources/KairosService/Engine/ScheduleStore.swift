@@ -101,6 +101,24 @@ final class ScheduleStore {
         return try ids.compactMap { try schedule(id: $0) }
     }
 
+    /// Like `due(upTo:limit:)`, but passes over the ids in `skipping` (deliveries in flight) without reading them.
+    /// Also returns the fire time of the first schedule neither skipped nor returned: when to look again.
+    func due(upTo now: Int64, limit: Int, skipping: Set<String>) throws -> (due: [Schedule], nextDueTime: Int64?) {
+        var ids: [String] = []
+        var next: Int64?
+        try database.forEach(in: Self.due) { key, _ in
+            let id = String(decoding: key[8...], as: UTF8.self)
+            if skipping.contains(id) { return true }
+            guard let fireAt = Self.decodeInteger(Array(key[0..<8])), fireAt <= now, ids.count < limit else {
+                next = Self.decodeInteger(Array(key[0..<8]))
+                return false
+            }
+            ids.append(id)
+            return true
+        }
+        return (try ids.compactMap { try schedule(id: $0) }, next)
+    }
+
     /// Number of pending schedules (RocksDB's estimate).
     func approximateCount() throws -> UInt64 {
         try database.integerProperty("rocksdb.estimate-num-keys", in: Self.schedules) ?? 0

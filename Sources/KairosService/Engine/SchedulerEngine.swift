@@ -1,4 +1,5 @@
 import Foundation
+import HTTPDelivery
 import KafkaClient
 import Logging
 import ScheduleModel
@@ -23,6 +24,10 @@ final class SchedulerEngine: @unchecked Sendable {
     private let stopRequested: Atomic<Bool>
     /// Schedules whose fired record Kafka refused for good, by partition and id: dead-lettered when tried again.
     private var undeliverable: [Int32: [String: KafkaError]] = [:]
+    /// HTTP requests in flight and schedules waiting for room at their host.
+    private let webhooks: WebhookDeliveries
+    private let retryCapMillis: Int64
+    private var random = SystemRandomNumberGenerator()
 
     private static let maxRecordsPerBatch = 5_000
     private static let maxFiresPerBatch = 5_000
@@ -41,7 +46,10 @@ final class SchedulerEngine: @unchecked Sendable {
                     configuration.dlqTopic,
                 ],
                 maxPayloadBytes: configuration.maxPayloadBytes,
-                misfireGraceMillis: configuration.misfireGraceMilliseconds))
+                misfireGraceMillis: configuration.misfireGraceMilliseconds,
+                httpHosts: HostPolicy(patterns: configuration.allowedHTTPHosts, allowPrivate: configuration.httpAllowPrivate),
+                defaultRetryMax: configuration.httpRetryMax,
+                defaultRetryBackoffMillis: configuration.httpRetryBackoffMilliseconds))
         let owner = PartitionOwner(configuration: configuration, kafka: kafka, logger: logger)
         self.owner = owner
         var commandsKafka = kafka
@@ -53,7 +61,19 @@ final class SchedulerEngine: @unchecked Sendable {
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.sessionTimeoutMilliseconds = 10_000
         consumerConfiguration.heartbeatIntervalMilliseconds = 1_000
-        consumer = try KafkaConsumer(configuration: consumerConfiguration) { event in owner.handle(event) }
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration) { event in owner.handle(event) }
+        self.consumer = consumer
+        var settings = WebhookDispatcherSettings()
+        settings.maxConcurrency = configuration.httpMaxConcurrency
+        settings.maxPerHost = configuration.httpMaxPerHost
+        settings.breakerFailures = configuration.httpBreakerFailures
+        settings.breakerCoolDownMillis = configuration.httpBreakerCoolDownMilliseconds
+        settings.timeoutMillis = configuration.httpTimeoutMilliseconds
+        settings.hostPolicy = HostPolicy(
+            patterns: configuration.allowedHTTPHosts, allowPrivate: configuration.httpAllowPrivate)
+        // A finished request wakes the loop so its outcome is recorded without waiting for the next timer.
+        webhooks = WebhookDeliveries(settings: settings) { consumer.wakeUp() }
+        retryCapMillis = configuration.httpRetryBackoffMaxMilliseconds
         let transactionalID = "\(configuration.groupID)-\(configuration.instanceID ?? UUID().uuidString)"
         coordinator = try TransactionCoordinator(
             kafka: kafka, guarantee: configuration.deliveryGuarantee, transactionalID: transactionalID,
@@ -84,6 +104,7 @@ final class SchedulerEngine: @unchecked Sendable {
     }
 
     private func shutdown() {
+        finishDeliveries()
         logger.info("scheduler stopping: leaving the group")
         do {
             try consumer.close()
@@ -97,7 +118,11 @@ final class SchedulerEngine: @unchecked Sendable {
 
     private func iterate() throws {
         let now = Self.nowMilliseconds()
-        let earliest = owner.stores.values.compactMap(\.nextDueTime).min()
+        let earliest = try owner.stores.compactMap { partition, store in
+            let passedOver = webhooks.passedOver(partition: partition)
+            return passedOver.isEmpty
+                ? store.nextDueTime : try store.due(upTo: now, limit: 0, skipping: passedOver).nextDueTime
+        }.min()
         let wait = earliest.map { min(max($0 - now, 0), Self.maxIdleMilliseconds) } ?? Self.maxIdleMilliseconds
         let polled = try consumer.poll(maxRecords: Self.maxRecordsPerBatch, timeoutMilliseconds: Int32(wait))
         for error in polled.errors {
@@ -108,6 +133,7 @@ final class SchedulerEngine: @unchecked Sendable {
         for record in polled.records where owner.stores[record.partition] != nil {
             try apply(record, to: &batch, latest: &latest)
         }
+        try recordWebhookOutcomes(into: &batch, latest: &latest)
         try fireDue(into: &batch, latest: latest)
         guard !batch.isEmpty else { return }
         for (partition, next) in batch.nextCommandOffsets {
@@ -177,6 +203,9 @@ final class SchedulerEngine: @unchecked Sendable {
             key: record.key, value: record.value,
             headers: record.headers.map { ScheduleHeader(name: $0.name, value: $0.value) },
             timestamp: record.timestamp ?? now, offset: record.offset)
+        if let id = record.key.flatMap({ String(validating: $0, as: UTF8.self) }) {
+            webhooks.commandArrived(id: id, partition: partition)
+        }
         switch decoder.decode(command) {
         case .success(.schedule(let schedule)):
             let existing = try current(schedule.id, partition: partition, latest: latest)
@@ -224,69 +253,273 @@ final class SchedulerEngine: @unchecked Sendable {
         let now = Self.nowMilliseconds()
         for partition in owner.ownedPartitions {
             guard let store = owner.stores[partition], batch.fired < Self.maxFiresPerBatch else { continue }
-            for schedule in try store.due(upTo: now, limit: Self.maxFiresPerBatch - batch.fired) {
+            let limit = Self.maxFiresPerBatch - batch.fired
+            let passedOver = webhooks.passedOver(partition: partition)
+            let due =
+                passedOver.isEmpty
+                ? try store.due(upTo: now, limit: limit)
+                : try store.due(upTo: now, limit: limit, skipping: passedOver).due
+            for schedule in due {
                 // A command in this batch changed the schedule: its new state decides, next iteration.
                 if latest[partition]?[schedule.id] != nil { continue }
-                fire(schedule, partition: partition, now: now, into: &batch)
+                switch schedule.target {
+                case .kafka: fire(schedule, partition: partition, now: now, into: &batch)
+                case .http(let target): send(schedule, target, partition: partition, now: now, into: &batch)
+                }
             }
         }
     }
 
-    /// Fires a due schedule: a one-shot ends with its firing; a recurring schedule records its next occurrence in the
-    /// same batch, so occurrence numbers stay exact across crashes and rebalances.
-    private func fire(_ schedule: Schedule, partition: Int32, now: Int64, into batch: inout OutputBatch) {
-        var due = Occurrence(number: schedule.occurrence, instant: schedule.scheduledFor)
-        var next: Schedule?
-        if let spec = schedule.recurrence {
-            let recurrence: Recurrence
-            do {
-                recurrence = try spec.recurrence()
-            } catch {
-                logger.error("stored recurrence unreadable", metadata: ["id": "\(schedule.id)", "error": "\(error)"])
-                end(schedule, partition: partition, into: &batch)
-                return
-            }
-            // An occurrence late by at most the grace just fires, late; those that follow catch up in order.
-            // Older ones were missed (nobody owned the partition): they collapse into one late firing, or are
-            // skipped with `kairos-misfire: skip` — never a burst of every missed occurrence.
-            if due.instant < now - configuration.misfireGraceMilliseconds {
-                guard let plan = recurrence.nextFiring(lastFired: schedule.previous, now: now, policy: spec.misfirePolicy)
-                else {
-                    end(schedule, partition: partition, into: &batch)
-                    return
-                }
-                if plan.occurrence.instant > now {
-                    let moved = schedule.advanced(
-                        to: plan.occurrence, fireAt: schedule.dueTime(of: plan.occurrence), fired: nil)
-                    record(moved, partition: partition, into: &batch)
-                    return
-                }
-                due = plan.occurrence
-            }
-            if let following = recurrence.occurrence(after: due) {
-                next = schedule.advanced(to: following, fireAt: schedule.dueTime(of: following), fired: due)
-            }
+    /// The occurrence a due schedule fires now, or nil when the misfire rules settled it without a firing (the
+    /// schedule moved on or ended; recorded in `batch`).
+    ///
+    /// An occurrence late by at most the grace just fires, late; those that follow catch up in order. Older ones
+    /// were missed (nobody owned the partition): they collapse into one late firing, or are skipped with
+    /// `kairos-misfire: skip` — never a burst of every missed occurrence. A delivery being retried keeps its
+    /// occurrence.
+    private func dueOccurrence(
+        of schedule: Schedule, partition: Int32, now: Int64, into batch: inout OutputBatch
+    ) -> Occurrence? {
+        let due = Occurrence(number: schedule.occurrence, instant: schedule.scheduledFor)
+        guard let spec = schedule.recurrence, schedule.failedAttempts == 0,
+            due.instant < now - configuration.misfireGraceMilliseconds
+        else { return due }
+        let recurrence: Recurrence
+        do {
+            recurrence = try spec.recurrence()
+        } catch {
+            logger.error("stored recurrence unreadable", metadata: ["id": "\(schedule.id)", "error": "\(error)"])
+            end(schedule, partition: partition, into: &batch)
+            return nil
         }
+        guard let plan = recurrence.nextFiring(lastFired: schedule.previous, now: now, policy: spec.misfirePolicy)
+        else {
+            end(schedule, partition: partition, into: &batch)
+            return nil
+        }
+        if plan.occurrence.instant > now {
+            let moved = schedule.advanced(to: plan.occurrence, fireAt: schedule.dueTime(of: plan.occurrence), fired: nil)
+            record(moved, partition: partition, into: &batch)
+            return nil
+        }
+        return plan.occurrence
+    }
+
+    /// The schedule's state after occurrence `due` was delivered or dead-lettered: its next occurrence, or nil
+    /// when nothing is left to fire.
+    private func following(_ schedule: Schedule, after due: Occurrence) -> Schedule? {
+        guard let spec = schedule.recurrence else { return nil }
+        do {
+            guard let next = try spec.recurrence().occurrence(after: due) else { return nil }
+            return schedule.advanced(to: next, fireAt: schedule.dueTime(of: next), fired: due)
+        } catch {
+            logger.error("stored recurrence unreadable", metadata: ["id": "\(schedule.id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Records what follows occurrence `due`: the next occurrence, or the end of the schedule.
+    private func moveOn(_ schedule: Schedule, after due: Occurrence, partition: Int32, into batch: inout OutputBatch)
+        -> Schedule?
+    {
+        if let next = following(schedule, after: due) {
+            record(next, partition: partition, into: &batch)
+            return next
+        }
+        end(schedule, partition: partition, into: &batch)
+        return nil
+    }
+
+    /// Fires a due schedule with a Kafka target: a one-shot ends with its firing; a recurring schedule records its
+    /// next occurrence in the same batch, so occurrence numbers stay exact across crashes and rebalances.
+    private func fire(_ schedule: Schedule, partition: Int32, now: Int64, into batch: inout OutputBatch) {
+        guard let due = dueOccurrence(of: schedule, partition: partition, now: now, into: &batch) else { return }
         let firing = Firing(partition: partition, schedule: schedule, occurrence: due, firedAt: now)
         if let error = undeliverable[partition]?[schedule.id] {
             batch.records += deliveryFailed(firing, error)
             batch.deadLettered.append(firing)
         } else {
+            let isLast = schedule.recurrence != nil && following(schedule, after: due) == nil
             batch.firings[batch.records.count] = firing
             batch.records.append(firedRecord(firing))
             batch.records.append(
                 EventRecord(
                     kind: .fired, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
-                    partition: partition, detail: next == nil && schedule.recurrence != nil ? "last occurrence" : nil
+                    partition: partition, detail: isLast ? "last occurrence" : nil
                 ).record(topic: configuration.eventsTopic))
         }
         batch.fired += 1
-        if let next {
-            record(next, partition: partition, into: &batch)
-        } else {
-            batch.records.append(
-                ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
-            batch.changes[partition, default: []].append(.delete(id: schedule.id))
+        _ = moveOn(schedule, after: due, partition: partition, into: &batch)
+    }
+
+    /// Starts the HTTP request of a due schedule; its outcome is recorded when it finishes.
+    private func send(
+        _ schedule: Schedule, _ target: HTTPTarget, partition: Int32, now: Int64, into batch: inout OutputBatch
+    ) {
+        guard let due = dueOccurrence(of: schedule, partition: partition, now: now, into: &batch) else { return }
+        switch webhooks.dispatch(schedule, target, occurrence: due, partition: partition) {
+        case .started, .waitingForRoom:
+            break
+        case .circuitOpen(let retryAt):
+            waitForBreaker(
+                positioned(schedule, at: due), target, retryAt: retryAt, partition: partition, now: now, into: &batch)
+        case .unsendable(let reason):
+            deadLetterWebhook(
+                schedule, target, occurrence: due, partition: partition, now: now, status: nil, reason: reason,
+                into: &batch)
+        }
+    }
+
+    /// `schedule` positioned at occurrence `due` (which the misfire rules may have moved past the stored one).
+    private func positioned(_ schedule: Schedule, at due: Occurrence) -> Schedule {
+        due.number == schedule.occurrence ? schedule : schedule.advanced(to: due, fireAt: schedule.fireAt, fired: nil)
+    }
+
+    /// Records the outcomes of finished HTTP attempts: delivered (the occurrence is done), failed and retried later
+    /// (the attempt count and the retry time go to the changelog, so a retry survives crashes and rebalances), or
+    /// dead-lettered (permanent failure or attempts exhausted). An attempt whose schedule changed or moved to
+    /// another instance meanwhile is dropped: the schedule's current state decides.
+    private func recordWebhookOutcomes(into batch: inout OutputBatch, latest: inout [Int32: [String: Schedule?]]) throws {
+        let now = Self.nowMilliseconds()
+        for (entry, completion) in webhooks.takeCompletions() {
+            let partition = completion.job.partition
+            let id = entry.schedule.id
+            guard let store = owner.stores[partition], latest[partition]?[id] == nil,
+                try store.schedule(id: id) == entry.schedule, case .http(let target) = entry.schedule.target
+            else { continue }
+            let schedule = positioned(entry.schedule, at: entry.occurrence)
+            let due = entry.occurrence
+            let attempt = schedule.failedAttempts + 1
+            switch completion.outcome {
+            case .delivered(let status):
+                batch.fired += 1
+                let next = moveOn(schedule, after: due, partition: partition, into: &batch)
+                latest[partition, default: [:]][id] = .some(next)
+                batch.records.append(
+                    EventRecord(
+                        kind: .fired, id: id, occurrence: due.number, scheduledFor: due.instant,
+                        at: completion.startedAt, partition: partition,
+                        detail: "HTTP \(status) on attempt \(attempt)"
+                            + (schedule.recurrence != nil && next == nil ? "; last occurrence" : "")
+                    ).record(topic: configuration.eventsTopic))
+            case .failed(let failure):
+                let maxAttempts = schedule.retryMax ?? configuration.httpRetryMax
+                if failure.retryable && attempt < maxAttempts {
+                    let policy = RetryPolicy(
+                        baseMillis: schedule.retryBackoffMillis ?? configuration.httpRetryBackoffMilliseconds,
+                        capMillis: retryCapMillis)
+                    let retryAt =
+                        now
+                        + policy.delay(
+                            afterAttempt: attempt, retryAfterMillis: failure.retryAfterMillis, using: &random)
+                    let retried = schedule.retried(at: retryAt, error: failure.reason)
+                    record(retried, partition: partition, into: &batch)
+                    latest[partition, default: [:]][id] = .some(retried)
+                    batch.records.append(
+                        EventRecord(
+                            kind: .retrying, id: id, occurrence: due.number, scheduledFor: due.instant, at: now,
+                            partition: partition,
+                            detail: "attempt \(attempt) of \(maxAttempts) failed: \(failure.reason); "
+                                + "next attempt at \(TimestampFormat.format(retryAt))"
+                        ).record(topic: configuration.eventsTopic))
+                    logger.info(
+                        "webhook attempt failed; retrying",
+                        metadata: [
+                            "id": "\(id)", "attempt": "\(attempt)", "host": "\(target.host)",
+                            "error": "\(failure.reason)", "retryAt": "\(retryAt)",
+                        ])
+                } else {
+                    let reason =
+                        failure.retryable
+                        ? "delivery to \(target.url) failed after \(attempt) attempts: \(failure.reason)"
+                        : "delivery to \(target.url) failed: \(failure.reason)"
+                    let next = deadLetterWebhook(
+                        schedule, target, occurrence: due, partition: partition, now: now, status: failure.status,
+                        reason: reason, into: &batch)
+                    latest[partition, default: [:]][id] = .some(next)
+                }
+            case .circuitOpen(let retryAt):
+                let deferred = waitForBreaker(
+                    schedule, target, retryAt: retryAt, partition: partition, now: now, into: &batch)
+                latest[partition, default: [:]][id] = .some(deferred)
+            }
+        }
+    }
+
+    /// Moves a delivery whose host's circuit breaker is open to when the breaker lets a request through again,
+    /// without counting an attempt.
+    @discardableResult
+    private func waitForBreaker(
+        _ schedule: Schedule, _ target: HTTPTarget, retryAt: Int64, partition: Int32, now: Int64,
+        into batch: inout OutputBatch
+    ) -> Schedule {
+        let reason = "circuit breaker open for host \(target.host) after repeated failures"
+        let deferred = schedule.deferred(to: retryAt, reason: reason)
+        record(deferred, partition: partition, into: &batch)
+        batch.records.append(
+            EventRecord(
+                kind: .retrying, id: schedule.id, occurrence: schedule.occurrence, scheduledFor: schedule.scheduledFor,
+                at: now, partition: partition,
+                detail: "\(reason); next attempt at \(TimestampFormat.format(retryAt))"
+            ).record(topic: configuration.eventsTopic))
+        return deferred
+    }
+
+    /// Sends a failed HTTP firing to the DLQ (with what a replay needs: the target, method and headers) and moves
+    /// the schedule on; returns its next state.
+    @discardableResult
+    private func deadLetterWebhook(
+        _ schedule: Schedule, _ target: HTTPTarget, occurrence due: Occurrence, partition: Int32, now: Int64,
+        status: Int?, reason: String, into batch: inout OutputBatch
+    ) -> Schedule? {
+        var headers = schedule.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+        headers.append(KafkaHeader("kairos-target", target.url))
+        headers.append(KafkaHeader("kairos-http-method", target.method))
+        for header in target.headers {
+            headers.append(KafkaHeader(name: "kairos-http-header-" + header.name, value: header.value))
+        }
+        headers.append(KafkaHeader("kairos-error", reason))
+        headers.append(KafkaHeader("kairos-error-kind", "delivery-failed"))
+        if let status {
+            headers.append(KafkaHeader("kairos-http-status", String(status)))
+        }
+        headers.append(KafkaHeader("kairos-attempts", String(schedule.failedAttempts + 1)))
+        headers.append(KafkaHeader("kairos-id", schedule.id))
+        headers.append(KafkaHeader("kairos-scheduled-for", String(due.instant)))
+        headers.append(KafkaHeader("kairos-occurrence", String(due.number)))
+        batch.records.append(
+            KafkaProducerRecord(
+                topic: configuration.dlqTopic, key: Array(schedule.id.utf8), value: schedule.payload, headers: headers))
+        batch.records.append(
+            EventRecord(
+                kind: .deadLettered, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
+                partition: partition, detail: reason
+            ).record(topic: configuration.eventsTopic))
+        logger.notice("webhook dead-lettered", metadata: ["id": "\(schedule.id)", "reason": "\(reason)"])
+        return moveOn(schedule, after: due, partition: partition, into: &batch)
+    }
+
+    /// On shutdown: lets requests in flight finish within half the shutdown deadline and records their outcomes,
+    /// so the next owner does not send them again.
+    private func finishDeliveries() {
+        defer { webhooks.shutdown() }
+        guard webhooks.outstanding > 0 else { return }
+        let budget = Duration.milliseconds(configuration.shutdownDeadlineMilliseconds / 2)
+        if !webhooks.waitUntilIdle(timeout: budget) {
+            logger.warning(
+                "HTTP deliveries still running at shutdown; the next owner sends them again",
+                metadata: ["outstanding": "\(webhooks.outstanding)"])
+        }
+        var batch = OutputBatch()
+        var latest: [Int32: [String: Schedule?]] = [:]
+        do {
+            try recordWebhookOutcomes(into: &batch, latest: &latest)
+            guard !batch.isEmpty else { return }
+            try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) { changelogOffsets in
+                try writeStores(batch, changelogOffsets: changelogOffsets)
+            }
+        } catch {
+            logger.warning("recording HTTP outcomes at shutdown failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -37,6 +37,18 @@ public struct KairosConfiguration: Sendable {
     public var misfireGraceMilliseconds: Int64
     /// How long shutdown may take to finish in-flight work before it gives up on it.
     public var shutdownDeadlineMilliseconds: Int
+    /// Host patterns HTTP targets may name (`*.example.com`); empty allows no HTTP target.
+    public var allowedHTTPHosts: [String]
+    /// Whether HTTP targets may reach loopback, private and link-local addresses.
+    public var httpAllowPrivate: Bool
+    public var httpTimeoutMilliseconds: Int64
+    public var httpRetryMax: Int
+    public var httpRetryBackoffMilliseconds: Int64
+    public var httpRetryBackoffMaxMilliseconds: Int64
+    public var httpMaxConcurrency: Int
+    public var httpMaxPerHost: Int
+    public var httpBreakerFailures: Int
+    public var httpBreakerCoolDownMilliseconds: Int64
 
     public var commandsTopic: String { "\(topicPrefix).commands" }
     public var changelogTopic: String { "\(topicPrefix).changelog" }
@@ -73,6 +85,26 @@ public struct KairosConfiguration: Sendable {
                 "A recurring occurrence late by at most this much fires, late, and the following ones catch up in order. Older ones were missed (no instance owned the partition): by default they collapse into one late firing; with `kairos-misfire: skip` they are skipped."),
         Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
                 "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."),
+        Setting("KAIROS_ALLOWED_HTTP_HOSTS", flag: "--allowed-http-hosts", default: "(none)",
+                "Comma-separated host patterns HTTP targets may name: `api.example.com`, `*.example.com` (any subdomain), `*` (any host). Empty: HTTP targets are refused."),
+        Setting("KAIROS_HTTP_ALLOW_PRIVATE", flag: "--http-allow-private", default: "false",
+                "`true` lets HTTP targets reach loopback, private, link-local and other non-public addresses (checked after DNS resolution). Keep `false` in production."),
+        Setting("KAIROS_HTTP_TIMEOUT_MS", flag: "--http-timeout-ms", default: "10000",
+                "Deadline of one HTTP delivery attempt (connect, send, answer); past it the attempt failed and is retried."),
+        Setting("KAIROS_HTTP_RETRY_MAX", flag: "--http-retry-max", default: "5",
+                "Attempts of an HTTP delivery before it goes to the DLQ, when the command has no `kairos-retry-max` (1-100)."),
+        Setting("KAIROS_HTTP_RETRY_BACKOFF_MS", flag: "--http-retry-backoff-ms", default: "1000",
+                "First retry delay when the command has no `kairos-retry-backoff`; each later one doubles, with jitter."),
+        Setting("KAIROS_HTTP_RETRY_BACKOFF_MAX_MS", flag: "--http-retry-backoff-max-ms", default: "300000",
+                "Ceiling of the retry delay (a longer `Retry-After` from the server is still honoured, up to a day)."),
+        Setting("KAIROS_HTTP_MAX_CONCURRENCY", flag: "--http-max-concurrency", default: "256",
+                "HTTP requests in flight at once over all hosts."),
+        Setting("KAIROS_HTTP_MAX_PER_HOST", flag: "--http-max-per-host", default: "32",
+                "HTTP requests in flight at once to one host (also its connection pool size), so one slow host cannot take all the capacity."),
+        Setting("KAIROS_HTTP_BREAKER_FAILURES", flag: "--http-breaker-failures", default: "5",
+                "Consecutive failed attempts to a host that open its circuit breaker: its deliveries wait, without counting attempts, until the cool-down ends."),
+        Setting("KAIROS_HTTP_BREAKER_COOLDOWN_MS", flag: "--http-breaker-cooldown-ms", default: "30000",
+                "How long an open circuit breaker waits before one probe request tests the host again."),
         Setting("KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
                 "`trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`."),
         Setting("KAIROS_LOG_FORMAT", flag: "--log-format", default: "text",
@@ -259,6 +291,25 @@ public struct KairosConfiguration: Sendable {
         maxPayloadBytes = try integer("KAIROS_MAX_PAYLOAD_BYTES", 1_048_576, 0...100_000_000)
         misfireGraceMilliseconds = try integer("KAIROS_MISFIRE_GRACE_MS", 60_000, 0...Int64(31_536_000_000))
         shutdownDeadlineMilliseconds = try integer("KAIROS_SHUTDOWN_DEADLINE_MS", 10_000, 0...600_000)
+        allowedHTTPHosts = (value("KAIROS_ALLOWED_HTTP_HOSTS") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        for pattern in allowedHTTPHosts where pattern != "*" {
+            let body = pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern
+            let hostCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789.-_:[]")
+            guard !body.isEmpty, body.allSatisfy(hostCharacters.contains) else {
+                throw ConfigurationError(
+                    "KAIROS_ALLOWED_HTTP_HOSTS: '\(pattern)' is not a host, `*.domain` or `*`")
+            }
+        }
+        httpAllowPrivate = try choice("KAIROS_HTTP_ALLOW_PRIVATE", "false", ["true", "false"]) == "true"
+        httpTimeoutMilliseconds = try integer("KAIROS_HTTP_TIMEOUT_MS", 10_000, 100...600_000)
+        httpRetryMax = try integer("KAIROS_HTTP_RETRY_MAX", 5, 1...100)
+        httpRetryBackoffMilliseconds = try integer("KAIROS_HTTP_RETRY_BACKOFF_MS", 1_000, 1...86_400_000)
+        httpRetryBackoffMaxMilliseconds = try integer("KAIROS_HTTP_RETRY_BACKOFF_MAX_MS", 300_000, 1...86_400_000)
+        httpMaxConcurrency = try integer("KAIROS_HTTP_MAX_CONCURRENCY", 256, 1...10_000)
+        httpMaxPerHost = try integer("KAIROS_HTTP_MAX_PER_HOST", 32, 1...10_000)
+        httpBreakerFailures = try integer("KAIROS_HTTP_BREAKER_FAILURES", 5, 1...1_000)
+        httpBreakerCoolDownMilliseconds = try integer("KAIROS_HTTP_BREAKER_COOLDOWN_MS", 30_000, 100...3_600_000)
         logLevel = try choice(
             "KAIROS_LOG_LEVEL", "info", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         logFormat = try choice("KAIROS_LOG_FORMAT", "text", ["text", "json"])

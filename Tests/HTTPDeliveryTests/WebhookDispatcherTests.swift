@@ -1,0 +1,164 @@
+import Foundation
+import HTTPDelivery
+import ScheduleModel
+import Synchronization
+import Testing
+import WebhookReceiver
+
+/// The dispatcher and client against a real HTTP server on loopback.
+@Suite struct WebhookDispatcherTests {
+    static func settings(_ change: (inout WebhookDispatcherSettings) -> Void = { _ in }) -> WebhookDispatcherSettings {
+        var settings = WebhookDispatcherSettings()
+        settings.hostPolicy = HostPolicy(patterns: ["127.0.0.1"], allowPrivate: true)
+        settings.timeoutMillis = 2_000
+        change(&settings)
+        return settings
+    }
+
+    static func job(_ receiver: WebhookReceiver, _ path: String, id: String = "s") throws -> WebhookJob {
+        WebhookJob(
+            partition: 0, scheduleID: id, occurrence: 1, url: try HTTPURL(parsing: receiver.baseURL + path),
+            method: "POST", headers: [(name: "Idempotency-Key", value: "\(id):1")], body: Array("body".utf8))
+    }
+
+    /// Collects completions until `count` arrived (or 30 s passed).
+    static func completions(_ dispatcher: WebhookDispatcher, count: Int) async -> [WebhookCompletion] {
+        var all: [WebhookCompletion] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while all.count < count && ContinuousClock.now < deadline {
+            all += dispatcher.takeCompletions()
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return all
+    }
+
+    @Test func answersAreClassifiedAsTheContractSays() async throws {
+        let receiver = try await WebhookReceiver.start()
+        receiver.respond(to: "/created", with: [.status(201)])
+        receiver.respond(to: "/throttled", with: [.status(429, headers: [("Retry-After", "7")])])
+        receiver.respond(to: "/invalid", with: [.status(422, body: "amount must be positive")])
+        receiver.respond(to: "/moved", with: [.status(301, headers: [("Location", "http://127.0.0.1:1/x")])])
+        receiver.respond(to: "/hang", with: [.hang])
+        receiver.respond(to: "/close", with: [.closeConnection])
+        let dispatcher = WebhookDispatcher(settings: Self.settings()) {}
+        for path in ["/created", "/throttled", "/invalid", "/moved", "/hang", "/close"] {
+            #expect(dispatcher.submit(try Self.job(receiver, path, id: path)) == .accepted)
+        }
+        let byPath = Dictionary(
+            uniqueKeysWithValues: await Self.completions(dispatcher, count: 6).map { ($0.job.scheduleID, $0.outcome) })
+        #expect(byPath["/created"] == .delivered(status: 201))
+        guard case .failed(let throttled)? = byPath["/throttled"], case .failed(let invalid)? = byPath["/invalid"],
+            case .failed(let moved)? = byPath["/moved"], case .failed(let hang)? = byPath["/hang"],
+            case .failed(let closed)? = byPath["/close"]
+        else {
+            Issue.record("unexpected outcomes: \(byPath)")
+            return
+        }
+        #expect(throttled.retryable && throttled.status == 429)
+        #expect((6_000...7_000).contains(throttled.retryAfterMillis ?? 0))
+        #expect(!invalid.retryable && invalid.reason.contains("amount must be positive"), "\(invalid)")
+        #expect(!moved.retryable && moved.status == 301, "redirects are not followed")
+        #expect(hang.retryable && hang.status == nil && hang.reason.contains("2000 ms"), "\(hang)")
+        #expect(closed.retryable && closed.status == nil, "\(closed)")
+        let request = receiver.requests("/created").first
+        #expect(request?.header("Idempotency-Key") == "/created:1")
+        #expect(request?.bodyString == "body")
+        await dispatcher.shutdown()
+        try await receiver.shutdown()
+    }
+
+    @Test func oneServerNeverHasMoreThanItsLimitInFlight() async throws {
+        let receiver = try await WebhookReceiver.start()
+        receiver.respond(to: "/slow", with: [.delay(milliseconds: 600, then: .ok)])
+        let dispatcher = WebhookDispatcher(settings: Self.settings { $0.maxPerHost = 3 }) {}
+        for index in 0..<9 {
+            #expect(dispatcher.submit(try Self.job(receiver, "/slow", id: "\(index)")) == .accepted)
+        }
+        let done = await Self.completions(dispatcher, count: 9)
+        #expect(done.count == 9)
+        let arrivals = receiver.requests("/slow").map(\.receivedAt).sorted()
+        // Three waves of three, each about 600 ms after the one before.
+        #expect(arrivals.count == 9)
+        if arrivals.count == 9 {
+            #expect(arrivals[3] - arrivals[0] >= 550, "\(arrivals.map { $0 - arrivals[0] })")
+            #expect(arrivals[6] - arrivals[3] >= 550, "\(arrivals.map { $0 - arrivals[0] })")
+        }
+        await dispatcher.shutdown()
+        try await receiver.shutdown()
+    }
+
+    @Test func aFullServerQueueRefusesMoreWithoutBlockingOthers() async throws {
+        let slow = try await WebhookReceiver.start()
+        let fast = try await WebhookReceiver.start()
+        slow.respond(to: "/", with: [.delay(milliseconds: 2_000, then: .ok)])
+        let dispatcher = WebhookDispatcher(
+            settings: Self.settings {
+                $0.maxPerHost = 1
+                $0.maxQueuedPerHost = 2
+            }) {}
+        let slowServer = try Self.job(slow, "/").server
+        #expect(dispatcher.submit(try Self.job(slow, "/", id: "a")) == .accepted)  // runs
+        #expect(dispatcher.submit(try Self.job(slow, "/", id: "b")) == .accepted)  // waits
+        #expect(dispatcher.submit(try Self.job(slow, "/", id: "c")) == .accepted)  // waits
+        #expect(dispatcher.submit(try Self.job(slow, "/", id: "d")) == .hostBusy)
+        #expect(!dispatcher.hasRoom(server: slowServer))
+        let started = ContinuousClock.now
+        #expect(dispatcher.submit(try Self.job(fast, "/", id: "fast")) == .accepted)
+        let first = await Self.completions(dispatcher, count: 1)
+        #expect(first.map(\.job.scheduleID) == ["fast"])
+        #expect(ContinuousClock.now - started < .seconds(1.5), "the fast server waited for the slow one")
+        await dispatcher.shutdown()
+        try await slow.shutdown()
+        try await fast.shutdown()
+    }
+
+    @Test func consecutiveFailuresOpenTheBreakerAndAProbeClosesIt() async throws {
+        let receiver = try await WebhookReceiver.start()
+        receiver.respond(to: "/", with: [.status(500), .status(500), .ok])
+        let wakeUps = Atomic<Int>(0)
+        let dispatcher = WebhookDispatcher(
+            settings: Self.settings {
+                $0.breakerFailures = 2
+                $0.breakerCoolDownMillis = 500
+            }
+        ) { wakeUps.add(1, ordering: .relaxed) }
+        let server = try Self.job(receiver, "/").server
+        for id in ["1", "2"] {
+            #expect(dispatcher.submit(try Self.job(receiver, "/", id: id)) == .accepted)
+            _ = await Self.completions(dispatcher, count: 1)
+        }
+        #expect(dispatcher.breakerStates[server] == "open")
+        guard case .circuitOpen(let retryAt) = dispatcher.submit(try Self.job(receiver, "/", id: "3")) else {
+            Issue.record("an open breaker let a request through")
+            return
+        }
+        #expect(receiver.requests().count == 2)
+        try await Task.sleep(for: .milliseconds(Int(max(0, retryAt - Self.now())) + 50))
+        #expect(dispatcher.submit(try Self.job(receiver, "/", id: "probe")) == .accepted)
+        let probe = await Self.completions(dispatcher, count: 1)
+        #expect(probe.first?.outcome == .delivered(status: 200))
+        #expect(dispatcher.breakerStates[server] == "closed")
+        #expect(wakeUps.load(ordering: .relaxed) >= 3, "each completion wakes the engine")
+        await dispatcher.shutdown()
+        try await receiver.shutdown()
+    }
+
+    @Test func hostsOutsideThePolicyAreRefusedWithoutARequest() async throws {
+        let receiver = try await WebhookReceiver.start()
+        let dispatcher = WebhookDispatcher(
+            settings: Self.settings { $0.hostPolicy = HostPolicy(patterns: ["127.0.0.1"], allowPrivate: false) }) {}
+        #expect(dispatcher.submit(try Self.job(receiver, "/")) == .accepted)
+        let done = await Self.completions(dispatcher, count: 1)
+        guard case .failed(let failure)? = done.first?.outcome else {
+            Issue.record("expected a refusal, got \(done)")
+            return
+        }
+        #expect(!failure.retryable)
+        #expect(failure.reason.contains("KAIROS_HTTP_ALLOW_PRIVATE"), "\(failure.reason)")
+        #expect(receiver.requests().isEmpty)
+        await dispatcher.shutdown()
+        try await receiver.shutdown()
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
+}
