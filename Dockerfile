@@ -23,7 +23,8 @@ RUN swift build -c release --product kairos --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 # librdkafka1 and librocksdb7.8 are the versions the builder compiled against (bookworm's);
-# tzdata serves the IANA zones of `kairos-tz`; libcurl4 is what Foundation's HTTP client loads.
+# tzdata serves the IANA zones of `kairos-tz`; ca-certificates the trust roots of HTTPS webhooks;
+# libcurl4 is what Foundation loads.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         librdkafka1 librocksdb7.8 libcurl4 tzdata ca-certificates \
