@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ScheduleModel
+import Synchronization
 
 /// Makes one HTTP request per delivery over pooled connections (HTTP/1.1, or HTTP/2 when TLS negotiates it) and
 /// says how it ended. Never throws: every failure is a `WebhookFailure`.
@@ -17,6 +18,7 @@ public final class WebhookClient: Sendable {
     private let client: HTTPClient
     private let timeoutMillis: Int64
     private let hostPolicy: HostPolicy
+    private let isShutDown = Mutex(false)
 
     /// Bytes of a failed answer's body kept for the error message.
     static let bodySnippetBytes = 200
@@ -37,7 +39,17 @@ public final class WebhookClient: Sendable {
 
     /// Closes pooled connections; requests after this fail.
     public func shutdown() async {
+        isShutDown.withLock { $0 = true }
         try? await client.shutdown()
+    }
+
+    deinit {
+        // A client must be shut down before it goes away; one dropped on an error path is shut down here (the task
+        // keeps it alive until then).
+        if !isShutDown.withLock({ $0 }) {
+            let client = client
+            Task { try? await client.shutdown() }
+        }
     }
 
     /// Makes the request of `job` and classifies the answer (see the wire contract).

@@ -85,7 +85,7 @@ public final class WebhookDispatcher: Sendable {
             case .open(let until) where until > now:
                 return (.circuitOpen(retryAt: until), [])
             case .halfOpen(probeInFlight: true):
-                return (.circuitOpen(retryAt: now + settings.breakerCoolDownMillis), [])
+                return (.circuitOpen(retryAt: now + CircuitBreaker.probeWaitMillis), [])
             default:
                 break
             }
