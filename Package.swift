@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kairos", targets: ["kairos"]),
+        .executable(name: "kairosctl", targets: ["kairosctl"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "ScheduleModel", targets: ["ScheduleModel"]),
@@ -19,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped by the two thin layers below.
@@ -58,12 +64,35 @@ let package = Package(
                 "ScheduleModel",
                 "HTTPDelivery",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "kairos",
             dependencies: ["KairosService"],
+            swiftSettings: strict
+        ),
+
+        // The admin CLI: inspection and commands against a whole cluster, through Kafka and the instances' admin API.
+        .target(
+            name: "KairosControl",
+            dependencies: [
+                "KafkaClient",
+                "ScheduleModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kairosctl",
+            dependencies: [
+                "KairosControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
 
@@ -107,7 +136,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KairosServiceTests",
-            dependencies: ["KairosService", "KafkaClient", "WebhookReceiver"],
+            dependencies: [
+                "KairosService", "KafkaClient", "KairosControl", "WebhookReceiver",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
     ],

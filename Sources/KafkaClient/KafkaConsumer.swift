@@ -190,6 +190,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// The high watermark of `partition` as of the last fetch response, without asking the broker; nil before the
+    /// first fetch of the partition.
+    public func cachedHighWatermark(of partition: TopicPartition) -> Int64? {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let code = rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return high
+    }
+
     /// This member's group metadata, for `KafkaProducer.sendOffsetsToTransaction`.
     public func groupMetadata() throws(KafkaError) -> ConsumerGroupMetadata {
         guard let pointer = rd_kafka_consumer_group_metadata(handle.pointer) else {

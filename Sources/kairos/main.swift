@@ -24,7 +24,7 @@ do {
 }
 switch command {
 case "run":
-    exit(KairosService.run(configuration: configuration))
+    exit(await KairosService.run(configuration: configuration))
 case "broker":
     exit(KairosService.runBroker(configuration: configuration))
 default:

@@ -15,12 +15,19 @@ final class PartitionOwner {
     private let configuration: KairosConfiguration
     private let restorer: ChangelogRestorer
     private let logger: Logger
+    private let status: EngineStatus
+    private let metrics: KairosMetrics
     private(set) var stores: [Int32: ScheduleStore] = [:]
     /// Set when opening or restoring a store failed; the engine stops on it.
     private(set) var failure: (any Error)?
 
-    init(configuration: KairosConfiguration, kafka: KafkaConfiguration, logger: Logger) {
+    init(
+        configuration: KairosConfiguration, kafka: KafkaConfiguration, status: EngineStatus, metrics: KairosMetrics,
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.status = status
+        self.metrics = metrics
         self.restorer = ChangelogRestorer(kafka: kafka, changelogTopic: configuration.changelogTopic, logger: logger)
         self.logger = logger
     }
@@ -38,11 +45,21 @@ final class PartitionOwner {
         let partitions = event.partitions.filter { $0.topic == configuration.commandsTopic }.map(\.partition)
         switch event {
         case .assigned:
+            metrics.counter(KairosMetrics.Name.rebalances, [("event", "assigned")]).increment()
+            // Not ready until every partition is restored: readiness sees them all as restoring from the start.
+            status.update { snapshot in
+                snapshot.joined = true
+                for partition in partitions {
+                    snapshot.partitions[partition] = EngineStatus.Partition(partition: partition, state: .restoring)
+                }
+            }
             return partitions.compactMap(take)
         case .revoked:
+            metrics.counter(KairosMetrics.Name.rebalances, [("event", "revoked")]).increment()
             partitions.forEach { release($0, reason: "revoked") }
             return []
         case .lost:
+            metrics.counter(KairosMetrics.Name.rebalances, [("event", "lost")]).increment()
             partitions.forEach { release($0, reason: "lost") }
             return []
         }
@@ -57,6 +74,17 @@ final class PartitionOwner {
             stores[partition] = store
             let resume = try store.commandsOffset
             let pending = try store.approximateCount()
+            metrics.timer(KairosMetrics.Name.restoreDuration).recordSeconds(outcome.seconds)
+            metrics.counter(KairosMetrics.Name.restoredRecords, []).increment(by: outcome.records)
+            status.update { snapshot in
+                var entry = EngineStatus.Partition(partition: partition, state: .serving)
+                entry.pending = pending
+                entry.nextDue = store.nextDueTime
+                entry.commandsOffset = resume
+                entry.restoredRecords = outcome.records
+                entry.restoreSeconds = outcome.seconds
+                snapshot.partitions[partition] = entry
+            }
             logger.info(
                 "partition assigned",
                 metadata: [
@@ -74,6 +102,7 @@ final class PartitionOwner {
     }
 
     private func release(_ partition: Int32, reason: String) {
+        status.update { $0.partitions[partition] = nil }
         guard let store = stores.removeValue(forKey: partition) else { return }
         store.close()
         logger.info("partition released", metadata: ["partition": "\(partition)", "reason": "\(reason)"])

@@ -119,6 +119,11 @@ final class ScheduleStore {
         return (try ids.compactMap { try schedule(id: $0) }, next)
     }
 
+    /// Bytes the store takes on disk (RocksDB's estimate of its files).
+    func approximateBytes() throws -> UInt64 {
+        try database.approximateSizeOnDisk()
+    }
+
     /// Number of pending schedules (RocksDB's estimate).
     func approximateCount() throws -> UInt64 {
         try database.integerProperty("rocksdb.estimate-num-keys", in: Self.schedules) ?? 0

@@ -28,6 +28,12 @@ final class SchedulerEngine: @unchecked Sendable {
     private let webhooks: WebhookDeliveries
     private let retryCapMillis: Int64
     private var random = SystemRandomNumberGenerator()
+    /// What the engine does, for the admin API and readiness.
+    let status = EngineStatus()
+    let metrics = KairosMetrics()
+    private var lastPublished = ContinuousClock.now - .seconds(10)
+    private var publishedPartitions: Set<Int32> = []
+    private var publishedServers: Set<String> = []
 
     private static let maxRecordsPerBatch = 5_000
     private static let maxFiresPerBatch = 5_000
@@ -50,7 +56,8 @@ final class SchedulerEngine: @unchecked Sendable {
                 httpHosts: HostPolicy(patterns: configuration.allowedHTTPHosts, allowPrivate: configuration.httpAllowPrivate),
                 defaultRetryMax: configuration.httpRetryMax,
                 defaultRetryBackoffMillis: configuration.httpRetryBackoffMilliseconds))
-        let owner = PartitionOwner(configuration: configuration, kafka: kafka, logger: logger)
+        let owner = PartitionOwner(
+            configuration: configuration, kafka: kafka, status: status, metrics: metrics, logger: logger)
         self.owner = owner
         var commandsKafka = kafka
         // A fetch returns at most this long after a command arrives on a quiet partition.
@@ -94,12 +101,21 @@ final class SchedulerEngine: @unchecked Sendable {
                 "group": "\(configuration.groupID)", "commands": "\(configuration.commandsTopic)",
                 "guarantee": "\(configuration.deliveryGuarantee.rawValue)",
             ])
+        status.update { $0.running = true }
         defer { shutdown() }
-        while !stopRequested.load(ordering: .acquiring) {
-            if let failure = owner.failure {
-                throw failure
+        do {
+            while !stopRequested.load(ordering: .acquiring) {
+                if let failure = owner.failure {
+                    throw failure
+                }
+                try iterate()
+                if ContinuousClock.now - lastPublished >= .seconds(1) {
+                    publishStatus()
+                }
             }
-            try iterate()
+        } catch {
+            status.update { $0.failure = "\(error)" }
+            throw error
         }
     }
 
@@ -113,6 +129,7 @@ final class SchedulerEngine: @unchecked Sendable {
         }
         owner.releaseAll()
         coordinator.close()
+        status.update { $0.running = false }
         logger.info("scheduler stopped")
     }
 
@@ -148,6 +165,9 @@ final class SchedulerEngine: @unchecked Sendable {
             for firing in batch.deadLettered {
                 undeliverable[firing.partition]?[firing.schedule.id] = nil
             }
+            metrics.record(batch.tally)
+            metrics.counter(KairosMetrics.Name.batches, [("result", "committed")]).increment()
+            metrics.timer(KairosMetrics.Name.batchDuration).record(duration: ContinuousClock.now - commitStarted)
             logger.debug(
                 "batch committed",
                 metadata: [
@@ -159,9 +179,11 @@ final class SchedulerEngine: @unchecked Sendable {
                 undeliverable[firing.partition, default: [:]][firing.schedule.id] = error
             }
             logger.warning("fired records refused by Kafka; they go to the DLQ", metadata: ["error": "\(refused)"])
+            metrics.counter(KairosMetrics.Name.batches, [("result", "aborted")]).increment()
             rewind()
         } catch {
             logger.warning("batch failed; rewinding to the stored state", metadata: ["error": "\(error)"])
+            metrics.counter(KairosMetrics.Name.batches, [("result", "aborted")]).increment()
             rewind()
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -217,9 +239,11 @@ final class SchedulerEngine: @unchecked Sendable {
                     scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
                 ).record(topic: configuration.eventsTopic))
             batch.changes[partition, default: []].append(.upsert(schedule))
+            batch.tally.commandsApplied += 1
             latest[partition, default: [:]][schedule.id] = .some(schedule)
             undeliverable[partition]?[schedule.id] = nil  // a new version gets a fresh chance at delivery
         case .success(.cancel(let id)):
+            batch.tally.commandsApplied += 1
             guard let existing = try current(id, partition: partition, latest: latest) else { return }
             batch.records.append(ChangelogRecord.tombstone(id: id, topic: configuration.changelogTopic, partition: partition))
             batch.records.append(
@@ -231,6 +255,7 @@ final class SchedulerEngine: @unchecked Sendable {
             latest[partition, default: [:]][id] = .some(nil)
         case .failure(let rejection):
             batch.rejected += 1
+            batch.tally.commandsRejected += 1
             batch.records.append(deadLetter(record, reason: rejection.reason))
             let id = record.key.map { String(decoding: $0.prefix(256), as: UTF8.self) } ?? ""
             batch.records.append(
@@ -338,7 +363,10 @@ final class SchedulerEngine: @unchecked Sendable {
         if let error = undeliverable[partition]?[schedule.id] {
             batch.records += deliveryFailed(firing, error)
             batch.deadLettered.append(firing)
+            batch.tally.kafkaDeadLettered += 1
         } else {
+            batch.tally.kafkaDelivered += 1
+            batch.tally.lateness.append((target: "kafka", milliseconds: now - due.instant))
             let isLast = schedule.recurrence != nil && following(schedule, after: due) == nil
             batch.firings[batch.records.count] = firing
             batch.records.append(firedRecord(firing))
@@ -383,6 +411,15 @@ final class SchedulerEngine: @unchecked Sendable {
         let now = Self.nowMilliseconds()
         for (entry, completion) in webhooks.takeCompletions() {
             let partition = completion.job.partition
+            if case .circuitOpen = completion.outcome {} else {
+                let outcome: String
+                switch completion.outcome {
+                case .delivered: outcome = "success"
+                case .failed(let failure): outcome = failure.retryable ? "retryable" : "failed"
+                case .circuitOpen: outcome = "deferred"
+                }
+                metrics.timer(KairosMetrics.Name.httpDuration, [("outcome", outcome)]).record(duration: completion.duration)
+            }
             let id = entry.schedule.id
             guard let store = owner.stores[partition], latest[partition]?[id] == nil,
                 try store.schedule(id: id) == entry.schedule, case .http(let target) = entry.schedule.target
@@ -393,6 +430,10 @@ final class SchedulerEngine: @unchecked Sendable {
             switch completion.outcome {
             case .delivered(let status):
                 batch.fired += 1
+                batch.tally.httpDelivered += 1
+                if schedule.failedAttempts == 0 {
+                    batch.tally.lateness.append((target: "http", milliseconds: completion.startedAt - due.instant))
+                }
                 let next = moveOn(schedule, after: due, partition: partition, into: &batch)
                 latest[partition, default: [:]][id] = .some(next)
                 batch.records.append(
@@ -413,6 +454,7 @@ final class SchedulerEngine: @unchecked Sendable {
                         + policy.delay(
                             afterAttempt: attempt, retryAfterMillis: failure.retryAfterMillis, using: &random)
                     let retried = schedule.retried(at: retryAt, error: failure.reason)
+                    batch.tally.httpRetried += 1
                     record(retried, partition: partition, into: &batch)
                     latest[partition, default: [:]][id] = .some(retried)
                     batch.records.append(
@@ -436,6 +478,7 @@ final class SchedulerEngine: @unchecked Sendable {
                     let next = deadLetterWebhook(
                         schedule, target, occurrence: due, partition: partition, now: now, status: failure.status,
                         reason: reason, into: &batch)
+                    batch.tally.httpDeadLettered += 1
                     latest[partition, default: [:]][id] = .some(next)
                 }
             case .circuitOpen(let retryAt):
@@ -455,6 +498,7 @@ final class SchedulerEngine: @unchecked Sendable {
     ) -> Schedule {
         let reason = "circuit breaker open for host \(target.host) after repeated failures"
         let deferred = schedule.deferred(to: retryAt, reason: reason)
+        batch.tally.httpDeferred += 1
         record(deferred, partition: partition, into: &batch)
         batch.records.append(
             EventRecord(
@@ -523,6 +567,53 @@ final class SchedulerEngine: @unchecked Sendable {
         }
     }
 
+    /// Publishes partition states and gauges (at most once a second).
+    private func publishStatus() {
+        lastPublished = ContinuousClock.now
+        var partitions: [Int32: EngineStatus.Partition] = [:]
+        for (partition, store) in owner.stores {
+            var entry = EngineStatus.Partition(partition: partition, state: .serving)
+            entry.pending = (try? store.approximateCount()) ?? 0
+            entry.nextDue = store.nextDueTime
+            entry.commandsOffset = try? store.commandsOffset
+            entry.changelogOffset = try? store.changelogOffset
+            entry.storeBytes = try? store.approximateBytes()
+            let high = consumer.cachedHighWatermark(
+                of: TopicPartition(topic: configuration.commandsTopic, partition: partition))
+            if let high, let next = entry.commandsOffset {
+                entry.commandsLag = max(0, high - next)
+            }
+            partitions[partition] = entry
+            let label = [("partition", String(partition))]
+            metrics.gauge(KairosMetrics.Name.pending, label).record(Int64(clamping: entry.pending))
+            metrics.gauge(KairosMetrics.Name.commandsLag, label).record(entry.commandsLag ?? 0)
+            metrics.gauge(KairosMetrics.Name.storeBytes, label).record(Int64(clamping: entry.storeBytes ?? 0))
+        }
+        for gone in publishedPartitions.subtracting(partitions.keys) {
+            let label = [("partition", String(gone))]
+            metrics.gauge(KairosMetrics.Name.pending, label).record(0)
+            metrics.gauge(KairosMetrics.Name.commandsLag, label).record(0)
+            metrics.gauge(KairosMetrics.Name.storeBytes, label).record(0)
+        }
+        publishedPartitions = Set(partitions.keys)
+        metrics.gauge(KairosMetrics.Name.partitions).record(partitions.count)
+        let breakers = webhooks.breakerStates
+        for (server, state) in breakers {
+            let value = state == "open" ? 2 : state == "half-open" ? 1 : 0
+            metrics.gauge(KairosMetrics.Name.breaker, [("server", server)]).record(value)
+        }
+        publishedServers = Set(breakers.keys)
+        let outstanding = webhooks.outstanding
+        status.update { snapshot in
+            // Partitions being restored are the owner's to report until they serve.
+            for (partition, entry) in partitions {
+                snapshot.partitions[partition] = entry
+            }
+            snapshot.breakers = breakers
+            snapshot.httpOutstanding = outstanding
+        }
+    }
+
     /// Writes a schedule's new state (changelog and store).
     private func record(_ schedule: Schedule, partition: Int32, into batch: inout OutputBatch) {
         batch.records.append(ChangelogRecord.state(schedule, topic: configuration.changelogTopic, partition: partition))
@@ -557,6 +648,14 @@ final class SchedulerEngine: @unchecked Sendable {
         guard case .kafka(let topic) = schedule.target else { return [] }
         let reason = "delivery to topic '\(topic)' failed: \(error.message) (\(error.codeName))"
         var headers = schedule.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
+        // What a replay (`kairosctl dlq replay`) needs to make the command again.
+        headers.append(KafkaHeader("kairos-target", "kafka:" + topic))
+        if let key = schedule.targetKey {
+            headers.append(KafkaHeader(name: "kairos-target-key", value: key))
+        }
+        if let partition = schedule.targetPartition {
+            headers.append(KafkaHeader("kairos-target-partition", String(partition)))
+        }
         headers.append(KafkaHeader("kairos-error", reason))
         headers.append(KafkaHeader("kairos-error-kind", "delivery-failed"))
         headers.append(KafkaHeader("kairos-id", schedule.id))

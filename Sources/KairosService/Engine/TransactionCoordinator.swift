@@ -33,6 +33,8 @@ struct OutputBatch {
     var nextCommandOffsets: [Int32: Int64] = [:]
     var fired = 0
     var rejected = 0
+    /// What the batch did, counted in the metrics once it is committed.
+    var tally = KairosMetrics.Tally()
 
     var isEmpty: Bool { records.isEmpty && nextCommandOffsets.isEmpty }
 }

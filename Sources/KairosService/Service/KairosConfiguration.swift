@@ -49,6 +49,12 @@ public struct KairosConfiguration: Sendable {
     public var httpMaxPerHost: Int
     public var httpBreakerFailures: Int
     public var httpBreakerCoolDownMilliseconds: Int64
+    /// Where the admin HTTP server listens (host, port); nil when it is off. Port 0 picks a free port.
+    public var adminAddress: (host: String, port: Int)?
+    /// Bearer token the admin API requires, if any.
+    public var adminToken: String?
+    /// Whether `/metrics` requires the admin token too.
+    public var adminProtectsMetrics: Bool
 
     public var commandsTopic: String { "\(topicPrefix).commands" }
     public var changelogTopic: String { "\(topicPrefix).changelog" }
@@ -105,6 +111,12 @@ public struct KairosConfiguration: Sendable {
                 "Consecutive failed attempts to a host that open its circuit breaker: its deliveries wait, without counting attempts, until the cool-down ends."),
         Setting("KAIROS_HTTP_BREAKER_COOLDOWN_MS", flag: "--http-breaker-cooldown-ms", default: "30000",
                 "How long an open circuit breaker waits before one probe request tests the host again."),
+        Setting("KAIROS_ADMIN_ADDRESS", flag: "--admin-address", default: "0.0.0.0:8080",
+                "`host:port` of the HTTP server for `/health`, `/ready`, `/metrics` and the admin API (`/admin/status`); port 0 picks a free port; `off` disables it. The bound address is written to `<state dir>/admin-address`."),
+        Setting("KAIROS_ADMIN_TOKEN", flag: "--admin-token", default: "(none)",
+                "When set, the admin API requires `Authorization: Bearer <token>`. `/health` and `/ready` stay open for probes."),
+        Setting("KAIROS_ADMIN_PROTECT_METRICS", flag: "--admin-protect-metrics", default: "false",
+                "`true` makes `/metrics` require the admin token too."),
         Setting("KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
                 "`trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`."),
         Setting("KAIROS_LOG_FORMAT", flag: "--log-format", default: "text",
@@ -310,6 +322,19 @@ public struct KairosConfiguration: Sendable {
         httpMaxPerHost = try integer("KAIROS_HTTP_MAX_PER_HOST", 32, 1...10_000)
         httpBreakerFailures = try integer("KAIROS_HTTP_BREAKER_FAILURES", 5, 1...1_000)
         httpBreakerCoolDownMilliseconds = try integer("KAIROS_HTTP_BREAKER_COOLDOWN_MS", 30_000, 100...3_600_000)
+        let admin = value("KAIROS_ADMIN_ADDRESS") ?? "0.0.0.0:8080"
+        if admin.lowercased() == "off" {
+            adminAddress = nil
+        } else {
+            guard let colon = admin.lastIndex(of: ":"), colon != admin.startIndex,
+                let port = Int(admin[admin.index(after: colon)...]), (0...65_535).contains(port)
+            else {
+                throw ConfigurationError("KAIROS_ADMIN_ADDRESS: '\(admin)' is not host:port (port 0-65535) or 'off'")
+            }
+            adminAddress = (String(admin[..<colon]), port)
+        }
+        adminToken = value("KAIROS_ADMIN_TOKEN")
+        adminProtectsMetrics = try choice("KAIROS_ADMIN_PROTECT_METRICS", "false", ["true", "false"]) == "true"
         logLevel = try choice(
             "KAIROS_LOG_LEVEL", "info", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         logFormat = try choice("KAIROS_LOG_FORMAT", "text", ["text", "json"])

@@ -2,58 +2,54 @@ import Dispatch
 import Foundation
 import KafkaClient
 import Logging
+import ServiceLifecycle
 
-/// Starts Kairos: logging, the embedded broker when no cluster is configured, the topics, and the scheduler engine;
-/// runs until SIGTERM or SIGINT, then shuts down gracefully.
+/// Starts Kairos: logging, the embedded broker when no cluster is configured, the topics, the scheduler engine and
+/// the admin HTTP server, as services of one `ServiceGroup`; runs until SIGTERM or SIGINT, then shuts down
+/// gracefully (architecture invariant 9).
 public enum KairosService {
-    /// Runs the scheduler; returns the process exit code.
-    public static func run(configuration: KairosConfiguration) -> Int32 {
+    /// Runs the scheduler; returns the process exit code (0 after a graceful shutdown, 1 on failure, 2 on a
+    /// configuration error, 3 when the shutdown deadline passed).
+    public static func run(configuration: KairosConfiguration) async -> Int32 {
         let logger = makeLogger(configuration)
         do {
             let started = try start(configuration: configuration, logger: logger)
-            let engine = started.engine
-            let finished = DispatchSemaphore(value: 0)
-            let outcome = EngineOutcome()
-            let thread = Thread {
-                do {
-                    try engine.run()
-                } catch {
-                    outcome.set(error)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(
+                    service: EngineService(engine: started.engine, configuration: configuration, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            ]
+            if configuration.adminAddress != nil {
+                let stateDirectory = configuration.stateDirectory
+                let application = try AdminServer.makeApplication(
+                    configuration: configuration, status: started.engine.status, metrics: started.engine.metrics,
+                    broker: BrokerReachability(admin: started.admin), logger: logger
+                ) { address in
+                    logger.notice("admin server listening", metadata: ["address": "\(address)"])
+                    let file = URL(fileURLWithPath: stateDirectory).appendingPathComponent("admin-address")
+                    try? Data(address.utf8).write(to: file, options: .atomic)
                 }
-                finished.signal()
+                services.append(.init(service: application, failureTerminationBehavior: .gracefullyShutdownGroup))
             }
-            thread.name = "kairos-engine"
-            thread.stackSize = 8 << 20
-            let signals = onTerminationSignal { number in
-                logger.info("signal received; shutting down", metadata: ["signal": "\(number)"])
-                engine.requestStop()
-                DispatchQueue.global().asyncAfter(
-                    deadline: .now() + .milliseconds(configuration.shutdownDeadlineMilliseconds)
-                ) {
-                    logger.error("shutdown deadline passed; exiting without finishing")
-                    exit(3)
-                }
-            }
-            thread.start()
-            finished.wait()
-            signals.forEach { $0.cancel() }
+            var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+            groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+            let group = ServiceGroup(configuration: groupConfiguration)
+            try await group.run()
             withExtendedLifetime(started.cluster) {}
-            if let error = outcome.error {
-                logger.critical("scheduler failed", metadata: ["error": "\(error)"])
-                return 1
-            }
             return 0
         } catch let error as ConfigurationError {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             return 2
         } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            logger.critical("scheduler failed", metadata: ["error": "\(error)"])
             return 1
         }
     }
 
     struct Started {
         var engine: SchedulerEngine
+        var admin: KafkaAdmin
         var cluster: EmbeddedKafkaCluster?
     }
 
@@ -86,7 +82,7 @@ public enum KairosService {
             try setup.ensure(admin: admin)
         }
         let engine = try SchedulerEngine(configuration: configuration, kafka: kafka, logger: logger)
-        return Started(engine: engine, cluster: cluster)
+        return Started(engine: engine, admin: admin, cluster: cluster)
     }
 
     static func makeLogger(_ configuration: KairosConfiguration) -> Logger {
@@ -109,7 +105,13 @@ public enum KairosService {
             FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
             logger.notice("embedded broker running", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])
             let stop = DispatchSemaphore(value: 0)
-            let sources = onTerminationSignal { _ in stop.signal() }
+            let sources = [SIGTERM, SIGINT].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { stop.signal() }
+                source.resume()
+                return source
+            }
             stop.wait()
             sources.forEach { $0.cancel() }
             cluster.shutdown()
@@ -121,14 +123,43 @@ public enum KairosService {
     }
 }
 
-/// Calls `handler` on SIGTERM or SIGINT (instead of the default exit) until the returned sources are cancelled.
-private func onTerminationSignal(_ handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
-    [SIGTERM, SIGINT].map { number in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { handler(number) }
-        source.resume()
-        return source
+/// The engine as a service: its loop runs on a dedicated thread (it blocks in librdkafka and RocksDB); a graceful
+/// shutdown asks it to stop after the batch in progress and arms the shutdown deadline, past which the process
+/// exits with status 3 and the next owner redoes what was not committed.
+struct EngineService: Service, CustomStringConvertible {
+    let engine: SchedulerEngine
+    let configuration: KairosConfiguration
+    let logger: Logger
+
+    /// How the service group logs it: never the configuration, which may hold secrets.
+    var description: String { "EngineService" }
+
+    func run() async throws {
+        let engine = engine
+        let deadline = configuration.shutdownDeadlineMilliseconds
+        let logger = logger
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let thread = Thread {
+                    do {
+                        try engine.run()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "kairos-engine"
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            logger.info("shutting down: finishing the batch in progress")
+            engine.requestStop()
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(deadline)) {
+                logger.error("shutdown deadline passed; exiting without finishing")
+                exit(3)
+            }
+        }
     }
 }
 
@@ -138,11 +169,4 @@ private func writeEmbeddedBootstrap(_ bootstrap: String, stateDirectory: String)
     let file = URL(fileURLWithPath: stateDirectory).appendingPathComponent("embedded-bootstrap")
     try Data(bootstrap.utf8).write(to: file, options: .atomic)
     return file
-}
-
-/// The engine thread's error, read by the main thread after the thread signalled that it finished.
-private final class EngineOutcome: @unchecked Sendable {
-    // Written once by the engine thread before it signals; read after the wait (the semaphore orders them).
-    private(set) var error: (any Error)?
-    func set(_ error: any Error) { self.error = error }
 }
