@@ -1,13 +1,15 @@
 # Kairos container image.
 #
-# Stage 1 builds `kairos` with the Swift toolchain and links the Swift runtime into the
-# binary (--static-swift-stdlib). Stage 2 is a slim Debian holding only that binary and
-# the C libraries it loads: librdkafka and RocksDB.
+# Stage 1 builds `kairos` and the admin CLI `kairosctl` with the Swift toolchain and links
+# the Swift runtime into the binaries (--static-swift-stdlib). Stage 2 is a slim Debian
+# holding only those binaries and the C libraries they load: librdkafka and RocksDB.
 #
 #   docker build -t kairos .
 #   docker run --rm kairos --help
+#   docker compose exec kairos-1 kairosctl status --bootstrap-servers kafka:9092 \
+#       --instances http://kairos-1:8080,http://kairos-2:8080,http://kairos-3:8080
 
-FROM swift:6.1-bookworm AS build
+FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         librdkafka-dev librocksdb-dev pkg-config \
@@ -19,7 +21,10 @@ COPY Package.swift Package.resolve[d] ./
 RUN swift package resolve
 COPY . .
 RUN swift build -c release --product kairos --static-swift-stdlib \
-    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/kairos" /out/kairos
+    && swift build -c release --product kairosctl --static-swift-stdlib \
+    && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    && install -D -m 0755 "$bin/kairos" /out/kairos \
+    && install -D -m 0755 "$bin/kairosctl" /out/kairosctl
 
 FROM debian:bookworm-slim
 # librdkafka1 and librocksdb7.8 are the versions the builder compiled against (bookworm's);
@@ -31,7 +36,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/kairos --no-create-home kairos \
     && install -d -o kairos -g kairos -m 0750 /var/lib/kairos
-COPY --from=build /out/kairos /usr/local/bin/kairos
+COPY --from=build /out/kairos /out/kairosctl /usr/local/bin/
 USER kairos
 WORKDIR /var/lib/kairos
 ENV KAIROS_STATE_DIR=/var/lib/kairos

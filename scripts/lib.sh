@@ -2,7 +2,7 @@
 # Helpers shared by the scripts in this directory. Source it; do not run it.
 #
 #   ensure_packages PKG...          install missing Debian packages with apt-get
-#   ensure_swift                    put a Swift 6.1+ toolchain on PATH, or explain how to get one
+#   ensure_swift                    put a Swift 6.2+ toolchain on PATH, or explain how to get one
 #   ensure_python_packages NAME...  pip-install Python packages that cannot be imported
 #   swift_scratch_args              SwiftPM's --scratch-path from $SCRATCH_PATH (array `scratch_args`)
 #
@@ -15,7 +15,7 @@ fi
 _kairos_lib_loaded=1
 _kairos_apt_updated=
 
-kairos_swift_minimum=6.1
+kairos_swift_minimum=6.2
 
 # Messages go to stderr so that they never mix with output a caller captures.
 info() {
@@ -99,7 +99,7 @@ version_at_least() {
     [[ $lowest == "$2" ]]
 }
 
-# ensure_swift: a Swift toolchain of version 6.1 or newer on PATH. Looks on PATH, then in
+# ensure_swift: a Swift toolchain of version 6.2 or newer on PATH. Looks on PATH, then in
 # /opt/swift/usr/bin (the layout of the official Linux tarballs unpacked in /opt/swift).
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1; then

@@ -14,14 +14,7 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
             A replayed command gets a new timestamp, so a kairos-delay counts from the replay.
             """)
 
-    @Option(help: "Only dead letters of this kind.")
-    var kind: DeadLetterKindOption?
-
-    @Option(help: ArgumentHelp("Only keys (schedule ids) starting with this text.", valueName: "prefix"))
-    var idPrefix: String?
-
-    @Option(help: "Only this dlq partition.")
-    var partition: Int32?
+    @OptionGroup var selection: DeadLetterSelection
 
     @Option(
         help: ArgumentHelp("Only dead letters at or after this offset of their dlq partition.", valueName: "offset"))
@@ -37,8 +30,7 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let replay = DeadLetterReplay(
-            filter: DeadLetterFilter(
-                kind: kind?.kind, idPrefix: idPrefix, partition: partition, offsetFrom: offsetFrom),
+            filter: selection.filter(offsetFrom: offsetFrom),
             dryRun: dryRun, force: force)
         try await connection.run { (cluster) throws(ControlError) in try await replay.run(on: cluster) }
     }
