@@ -75,7 +75,8 @@ public struct CircuitBreaker: Sendable {
         switch state {
         case .closed(let consecutiveFailures):
             let failures = consecutiveFailures + 1
-            state = failures >= failureThreshold
+            state =
+                failures >= failureThreshold
                 ? .open(until: CircuitBreaker.adding(coolDownMillis, to: now))
                 : .closed(consecutiveFailures: failures)
         case .halfOpen:

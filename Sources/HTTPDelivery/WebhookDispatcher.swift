@@ -184,7 +184,8 @@ public final class WebhookDispatcher: Sendable {
                     ready.append(job)
                 case .rejected(let retryAt):
                     state.completions.append(
-                        WebhookCompletion(job: job, outcome: .circuitOpen(retryAt: retryAt), startedAt: now, duration: .zero))
+                        WebhookCompletion(
+                            job: job, outcome: .circuitOpen(retryAt: retryAt), startedAt: now, duration: .zero))
                 }
                 state.hosts[name] = host
             }

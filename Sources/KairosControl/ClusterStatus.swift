@@ -61,8 +61,9 @@ public struct ClusterStatusReport: ControlReport {
         lines.append(partitionTable.rendered)
         let pending = partitions.compactMap(\.pending).reduce(0, +)
         lines.append("")
-        lines.append("\(pending) pending schedules in \(partitions.filter { $0.owner != nil }.count) of "
-            + "\(partitions.count) partitions")
+        lines.append(
+            "\(pending) pending schedules in \(partitions.filter { $0.owner != nil }.count) of "
+                + "\(partitions.count) partitions")
         return lines.joined(separator: "\n")
     }
 }

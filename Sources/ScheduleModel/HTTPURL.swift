@@ -55,7 +55,9 @@ public struct HTTPURL: Sendable, Hashable {
             hostText = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw HTTPURLError("unexpected text after the IPv6 host in '\(text)'") }
+                guard after.hasPrefix(":") else {
+                    throw HTTPURLError("unexpected text after the IPv6 host in '\(text)'")
+                }
                 portText = after.dropFirst()
             }
             guard !hostText.isEmpty, hostText.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." || $0 == "%" })

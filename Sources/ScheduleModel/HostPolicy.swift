@@ -91,7 +91,8 @@ public struct HostPolicy: Sendable, Hashable {
             guard !addressClass.isPublic else {
                 return nil
             }
-            let what = literal.isNonCanonicalIPv4
+            let what =
+                literal.isNonCanonicalIPv4
                 ? "is a non-canonical numeric IPv4 form (leading zeros, hex or fewer than four parts), treated as "
                     + "a reserved address"
                 : "is \(addressClass.phrase)"

@@ -95,7 +95,8 @@ import WebhookReceiver
             settings: Self.settings {
                 $0.maxPerHost = 1
                 $0.maxQueuedPerHost = 2
-            }) {}
+            }
+        ) {}
         let slowServer = try Self.job(slow, "/").server
         #expect(dispatcher.submit(try Self.job(slow, "/", id: "a")) == .accepted)  // runs
         #expect(dispatcher.submit(try Self.job(slow, "/", id: "b")) == .accepted)  // waits
@@ -151,7 +152,8 @@ import WebhookReceiver
     @Test func hostsOutsideThePolicyAreRefusedWithoutARequest() async throws {
         let receiver = try await WebhookReceiver.start()
         let dispatcher = WebhookDispatcher(
-            settings: Self.settings { $0.hostPolicy = HostPolicy(patterns: ["127.0.0.1"], allowPrivate: false) }) {}
+            settings: Self.settings { $0.hostPolicy = HostPolicy(patterns: ["127.0.0.1"], allowPrivate: false) }
+        ) {}
         #expect(dispatcher.submit(try Self.job(receiver, "/")) == .accepted)
         let done = await Self.completions(dispatcher, count: 1)
         if case .failed(let failure)? = done.first?.outcome {

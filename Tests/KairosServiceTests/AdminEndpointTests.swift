@@ -19,7 +19,8 @@ extension EndToEnd {
                     "m-\(index)", [], [("kairos-at", "\(due)"), ("kairos-target", "metrics.out")])
             }
             for index in 0..<20 {
-                try await producer.send("later-\(index)", [], [("kairos-delay", "1d"), ("kairos-target", "metrics.out")])
+                try await producer.send(
+                    "later-\(index)", [], [("kairos-delay", "1d"), ("kairos-target", "metrics.out")])
             }
             try await producer.send("bad", [], [("kairos-delay", "soon"), ("kairos-target", "metrics.out")])
             #expect(try TopicReader(bootstrap: setup.bootstrap, topic: "metrics.out").read(until: 5).count == 5)
@@ -63,7 +64,8 @@ extension EndToEnd {
                 bootstrap: bootstrap, stateDirectory: scratch.path("a"), logPath: scratch.path("a.log"))
             try first.waitForLog("partition assigned", count: 4)
             let producer = try CommandProducer(bootstrap: bootstrap)
-            try producer.schedule(count: 20_000, prefix: "r", target: "ready.out") { _ in nowMilliseconds() + 86_400_000 }
+            try producer.schedule(count: 20_000, prefix: "r", target: "ready.out") { _ in nowMilliseconds() + 86_400_000
+            }
             let events = try TopicReader(bootstrap: bootstrap, topic: "kairos.events")
             #expect(try events.read(until: 20_000, seconds: 120).count >= 20_000)
             #expect(first.terminate() == 0)

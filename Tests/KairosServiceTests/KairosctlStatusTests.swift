@@ -43,8 +43,9 @@ extension EndToEnd {
             // Both instances own partitions; together they hold the 200 schedules.
             var (run, report) = try status()
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline && (Set(owners(report).compactMap { $0 }) != ["kairos-a", "kairos-b"]
-                || owners(report).contains(nil) || pending(report) != 200)
+            while Date() < deadline
+                && (Set(owners(report).compactMap { $0 }) != ["kairos-a", "kairos-b"]
+                    || owners(report).contains(nil) || pending(report) != 200)
             {
                 try await Task.sleep(for: .milliseconds(500))
                 (run, report) = try status()
@@ -71,7 +72,8 @@ extension EndToEnd {
             #expect(second.terminate() == 0)
             (run, report) = try status()
             let after = Date().addingTimeInterval(60)
-            while Date() < after && (owners(report) != Array(repeating: "kairos-a", count: 4) || pending(report) != 200) {
+            while Date() < after && (owners(report) != Array(repeating: "kairos-a", count: 4) || pending(report) != 200)
+            {
                 try await Task.sleep(for: .milliseconds(500))
                 (run, report) = try status()
             }

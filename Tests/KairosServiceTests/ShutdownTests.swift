@@ -28,7 +28,8 @@ extension EndToEnd {
             try producer.schedule(count: 1_500, prefix: "k", target: "shutdown.out") { start + Int64($0) * 2 }
             for index in 0..<40 {
                 try await producer.send(
-                    "w-\(index)", [], [("kairos-target", receiver.baseURL + "/w"), ("kairos-at", "\(start + Int64(index) * 75)")])
+                    "w-\(index)", [],
+                    [("kairos-target", receiver.baseURL + "/w"), ("kairos-at", "\(start + Int64(index) * 75)")])
             }
             // Terminate in the middle of it.
             try await Task.sleep(for: .milliseconds(Int(max(0, start + 1_500 - nowMilliseconds()))))
@@ -52,7 +53,9 @@ extension EndToEnd {
             try await Task.sleep(for: .seconds(2))
             let keys = receiver.requests("/w").compactMap { $0.header("Idempotency-Key") }
             #expect(Set(keys).count == 40, "webhooks lost: \(hooks.count) of 40")
-            #expect(keys.count == 40, "webhooks sent twice: \(keys.count - Set(keys).count) (\(inFlightAtStop) before the stop)")
+            #expect(
+                keys.count == 40,
+                "webhooks sent twice: \(keys.count - Set(keys).count) (\(inFlightAtStop) before the stop)")
             try await receiver.shutdown()
         }
     }

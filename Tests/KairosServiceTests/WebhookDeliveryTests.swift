@@ -91,7 +91,8 @@ extension EndToEnd {
             let bad = letters.first { $0.id == "bad" }
             #expect(bad?.header("kairos-error-kind") == "delivery-failed")
             #expect(bad?.header("kairos-http-status") == "400")
-            #expect(bad?.header("kairos-error")?.contains("missing field 'amount'") == true, "\(letters.map(\.headers))")
+            #expect(
+                bad?.header("kairos-error")?.contains("missing field 'amount'") == true, "\(letters.map(\.headers))")
             #expect(bad?.header("kairos-target") == base + "/bad")
             #expect(bad?.text == "{\"id\":\"bad\"}")
             let down = letters.first { $0.id == "down" }
@@ -127,7 +128,10 @@ extension EndToEnd {
             let producer = try CommandProducer(bootstrap: bootstrap)
             try await producer.send(
                 "survivor", Array("payload".utf8),
-                [("kairos-target", receiver.baseURL + "/kill"), ("kairos-retry-backoff", "1s"), ("kairos-retry-max", "10")])
+                [
+                    ("kairos-target", receiver.baseURL + "/kill"), ("kairos-retry-backoff", "1s"),
+                    ("kairos-retry-max", "10"),
+                ])
             #expect(await receiver.waitForRequests("/kill", count: 2, timeout: .seconds(60)).count == 2)
             first.kill()
 
@@ -196,7 +200,8 @@ extension EndToEnd {
                 let due = start + 200 + Int64(index) * 100
                 try await producer.send(
                     "fast-\(index)", [], [("kairos-target", fast.baseURL + "/f"), ("kairos-at", "\(due)")])
-                try await producer.send("kafka-\(index)", [], [("kairos-target", "fired.out"), ("kairos-at", "\(due)")])
+                try await producer.send(
+                    "kafka-\(index)", [], [("kairos-target", "fired.out"), ("kairos-at", "\(due)")])
             }
             let fastRequests = await fast.waitForRequests("/f", count: 40, timeout: .seconds(60))
             #expect(fastRequests.count == 40)

@@ -93,7 +93,9 @@ final class PartitionOwner {
                     "pending": "\(pending)",
                     "resume_offset": "\(resume.map(String.init) ?? "committed")",
                 ])
-            return resume.map { TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: $0) }
+            return resume.map {
+                TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: $0)
+            }
         } catch {
             logger.critical("cannot take partition", metadata: ["partition": "\(partition)", "error": "\(error)"])
             failure = failure ?? error

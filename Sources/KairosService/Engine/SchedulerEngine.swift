@@ -53,7 +53,8 @@ final class SchedulerEngine: @unchecked Sendable {
                 ],
                 maxPayloadBytes: configuration.maxPayloadBytes,
                 misfireGraceMillis: configuration.misfireGraceMilliseconds,
-                httpHosts: HostPolicy(patterns: configuration.allowedHTTPHosts, allowPrivate: configuration.httpAllowPrivate),
+                httpHosts: HostPolicy(
+                    patterns: configuration.allowedHTTPHosts, allowPrivate: configuration.httpAllowPrivate),
                 defaultRetryMax: configuration.httpRetryMax,
                 defaultRetryBackoffMillis: configuration.httpRetryBackoffMilliseconds))
         let owner = PartitionOwner(
@@ -245,7 +246,8 @@ final class SchedulerEngine: @unchecked Sendable {
         case .success(.cancel(let id)):
             batch.tally.commandsApplied += 1
             guard let existing = try current(id, partition: partition, latest: latest) else { return }
-            batch.records.append(ChangelogRecord.tombstone(id: id, topic: configuration.changelogTopic, partition: partition))
+            batch.records.append(
+                ChangelogRecord.tombstone(id: id, topic: configuration.changelogTopic, partition: partition))
             batch.records.append(
                 EventRecord(
                     kind: .cancelled, id: id, occurrence: existing.occurrence, scheduledFor: existing.scheduledFor,
@@ -323,7 +325,8 @@ final class SchedulerEngine: @unchecked Sendable {
             return nil
         }
         if plan.occurrence.instant > now {
-            let moved = schedule.advanced(to: plan.occurrence, fireAt: schedule.dueTime(of: plan.occurrence), fired: nil)
+            let moved = schedule.advanced(
+                to: plan.occurrence, fireAt: schedule.dueTime(of: plan.occurrence), fired: nil)
             record(moved, partition: partition, into: &batch)
             return nil
         }
@@ -407,18 +410,21 @@ final class SchedulerEngine: @unchecked Sendable {
     /// (the attempt count and the retry time go to the changelog, so a retry survives crashes and rebalances), or
     /// dead-lettered (permanent failure or attempts exhausted). An attempt whose schedule changed or moved to
     /// another instance meanwhile is dropped: the schedule's current state decides.
-    private func recordWebhookOutcomes(into batch: inout OutputBatch, latest: inout [Int32: [String: Schedule?]]) throws {
+    private func recordWebhookOutcomes(into batch: inout OutputBatch, latest: inout [Int32: [String: Schedule?]]) throws
+    {
         let now = Self.nowMilliseconds()
         for (entry, completion) in webhooks.takeCompletions() {
             let partition = completion.job.partition
-            if case .circuitOpen = completion.outcome {} else {
+            if case .circuitOpen = completion.outcome {
+            } else {
                 let outcome: String
                 switch completion.outcome {
                 case .delivered: outcome = "success"
                 case .failed(let failure): outcome = failure.retryable ? "retryable" : "failed"
                 case .circuitOpen: outcome = "deferred"
                 }
-                metrics.timer(KairosMetrics.Name.httpDuration, [("outcome", outcome)]).record(duration: completion.duration)
+                metrics.timer(KairosMetrics.Name.httpDuration, [("outcome", outcome)]).record(
+                    duration: completion.duration)
             }
             let id = entry.schedule.id
             guard let store = owner.stores[partition], latest[partition]?[id] == nil,
@@ -679,7 +685,8 @@ final class SchedulerEngine: @unchecked Sendable {
         headers.append(KafkaHeader("kairos-source-topic", record.topic))
         headers.append(KafkaHeader("kairos-source-partition", String(record.partition)))
         headers.append(KafkaHeader("kairos-source-offset", String(record.offset)))
-        return KafkaProducerRecord(topic: configuration.dlqTopic, key: record.key, value: record.value, headers: headers)
+        return KafkaProducerRecord(
+            topic: configuration.dlqTopic, key: record.key, value: record.value, headers: headers)
     }
 
     static func nowMilliseconds() -> Int64 {

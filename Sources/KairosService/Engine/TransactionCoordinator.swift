@@ -17,7 +17,9 @@ struct Firing {
 /// firings must go to the DLQ instead when they are tried again.
 struct UndeliverableFirings: Error, CustomStringConvertible {
     var firings: [(Firing, KafkaError)]
-    var description: String { "undeliverable: " + firings.map { "\($0.0.schedule.id): \($0.1)" }.joined(separator: "; ") }
+    var description: String {
+        "undeliverable: " + firings.map { "\($0.0.schedule.id): \($0.1)" }.joined(separator: "; ")
+    }
 }
 
 /// Everything one engine iteration wants written, committed as one unit.
