@@ -13,7 +13,11 @@ import Synchronization
 /// as one batch. Only after the batch is durable in Kafka are the local stores written: a failed batch leaves them
 /// as they were, and consumption rewinds to the offset each store reflects, so nothing is lost or applied twice.
 ///
-/// `@unchecked Sendable`: everything but `stopRequested` (an atomic) is used only by the thread inside `run`.
+/// Kafka targets fire inside the batch. HTTP targets are handed to `WebhookDeliveries` when due; a finished
+/// request wakes the poll, and its outcome (delivered, retry at T, dead-lettered) goes into the next batch.
+///
+/// `@unchecked Sendable`: everything but `stopRequested` (an atomic), `status` and `metrics` (both thread-safe) is
+/// used only by the thread inside `run`.
 final class SchedulerEngine: @unchecked Sendable {
     private let configuration: KairosConfiguration
     private let logger: Logger
