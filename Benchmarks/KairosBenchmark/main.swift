@@ -87,6 +87,8 @@ final class Reader {
         configuration.autoOffsetReset = .earliest
         configuration.sessionTimeoutMilliseconds = 6_000
         configuration.heartbeatIntervalMilliseconds = 500
+        // Alone in its group: no need for cooperative-sticky, whose state librdkafka 2.0.2 can fail to tear down.
+        configuration.partitionAssignmentStrategy = "range"
         consumer = try KafkaConsumer(configuration: configuration)
         try consumer.subscribe([topic])
     }

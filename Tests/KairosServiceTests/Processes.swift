@@ -176,6 +176,9 @@ final class TopicReader: @unchecked Sendable {
         configuration.autoOffsetReset = .earliest
         configuration.sessionTimeoutMilliseconds = 6_000
         configuration.heartbeatIntervalMilliseconds = 500
+        // A reader alone in its group needs no incremental rebalancing; and librdkafka 2.0.2 aborts when a
+        // cooperative-sticky consumer is destroyed before its first assignment (librdkafka issue 4312).
+        configuration.partitionAssignmentStrategy = "range"
         consumer = try KafkaConsumer(configuration: configuration)
         try consumer.subscribe([topic])
     }
