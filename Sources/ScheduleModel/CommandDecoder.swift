@@ -307,8 +307,8 @@ public struct CommandDecoder: Sendable {
             return .http(HTTPTarget(url: text, host: url.host))
         }
         let topic = lowered.hasPrefix("kafka:") ? String(text.dropFirst("kafka:".count)) : text
-        let allowedCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !topic.isEmpty, topic.count <= 249, topic != ".", topic != "..", topic.allSatisfy(allowedCharacters.contains)
+        guard !topic.isEmpty, topic.utf8.count <= 249, topic != ".", topic != "..",
+            ASCIICharacterSet.topicName.containsAll(topic)
         else {
             throw CommandRejection(
                 "target '\(text)' is not a valid topic name (1-249 of a-z A-Z 0-9 . _ -) or an http(s) URL")
@@ -345,8 +345,7 @@ public struct CommandDecoder: Sendable {
     ]
 
     private static func validateHTTPHeader(name: String, value: String) throws(CommandRejection) {
-        let token = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
-        guard !name.isEmpty, name.allSatisfy(token.contains) else {
+        guard !name.isEmpty, ASCIICharacterSet.headerName.containsAll(name) else {
             throw CommandRejection("header 'kairos-http-header-\(name)': '\(name)' is not a valid HTTP header name")
         }
         guard !reservedHTTPHeaders.contains(name), !name.hasPrefix("kairos-") else {

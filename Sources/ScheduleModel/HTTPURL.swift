@@ -71,8 +71,7 @@ public struct HTTPURL: Sendable, Hashable {
             } else {
                 hostText = authority
             }
-            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
-            guard !hostText.isEmpty, hostText.utf8.count <= 253, hostText.allSatisfy(allowed.contains) else {
+            guard !hostText.isEmpty, hostText.utf8.count <= 253, ASCIICharacterSet.hostName.containsAll(hostText) else {
                 throw HTTPURLError("'\(hostText)' is not a host name (letters, digits, '.', '-') or an IP address")
             }
         }
