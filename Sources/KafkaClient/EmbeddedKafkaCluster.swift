@@ -63,6 +63,8 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         var errorText = [CChar](repeating: 0, count: 512)
         // The owning handle never connects anywhere; silence its "no bootstrap.servers" notice.
         rd_kafka_conf_set(conf, "log_level", "3", &errorText, errorText.count)
+        // The brokers' sockets take this handle's settings: answer small requests at once, not after a delayed ACK.
+        rd_kafka_conf_set(conf, "socket.nagle.disable", "true", &errorText, errorText.count)
         guard let owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
             throw KafkaError.local(

@@ -23,7 +23,9 @@ public struct KafkaConfiguration: Sendable {
     }
 
     func baseProperties() -> [(String, String)] {
-        [("bootstrap.servers", bootstrapServers), ("client.id", clientID)]
+        // Nagle off: a scheduler waits on small requests (acknowledgements, offset commits), which Nagle's algorithm
+        // and delayed ACKs would hold back about 40 ms each.
+        [("bootstrap.servers", bootstrapServers), ("client.id", clientID), ("socket.nagle.disable", "true")]
     }
 }
 
