@@ -91,7 +91,8 @@ final class TransactionCoordinator {
         _ batch: OutputBatch, consumer: KafkaConsumer,
         replacement: (Firing, KafkaError) -> [KafkaProducerRecord],
         afterDurable: ([Int32: Int64]) throws -> Void
-    ) throws {
+    ) throws -> CommitTimings {
+        var timings = CommitTimings()
         let tracker = DeliveryTracker(changelogTopic: changelogTopic)
         let offsets = batch.nextCommandOffsets.map {
             TopicPartitionOffset(topic: commandsTopic, partition: $0.key, offset: $0.value)
@@ -119,33 +120,49 @@ final class TransactionCoordinator {
         case .exactlyOnce:
             do {
                 try producer.beginTransaction()
-                try produceAll()
-                if !offsets.isEmpty {
-                    try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata())
+                try timings.measure(\.produce) { try produceAll() }
+                try timings.measure(\.offsets) {
+                    if !offsets.isEmpty {
+                        try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata())
+                    }
                 }
-                try producer.commitTransaction()
-            } catch let error as KafkaError {
+                try timings.measure(\.durable) {
+                    // The transaction's commit flushes what is queued, but librdkafka's flush waits in 10 ms steps
+                    // while another thread serves the delivery reports: wait for them here first, then commit.
+                    try tracker.waitForAll(timeout: deliveryTimeout)
+                    try producer.commitTransaction()
+                }
+            } catch {
                 recover(from: error)
                 try? tracker.waitForAll(timeout: .seconds(5))
                 throw undeliverable() ?? error
             }
             try tracker.waitForAll()
-            try afterDurable(tracker.changelogOffsets)
+            try timings.measure(\.store) { try afterDurable(tracker.changelogOffsets) }
         case .atLeastOnce:
-            try produceAll()
-            try producer.flush(timeoutMilliseconds: Int32(configuration.messageTimeoutMilliseconds))
-            try tracker.waitForAll()
+            try timings.measure(\.produce) { try produceAll() }
+            // No flush: with linger.ms at 1 the records go out at once, and librdkafka's flush would wait in 10 ms
+            // steps while another thread serves the delivery reports.
+            try timings.measure(\.durable) { try tracker.waitForAll(timeout: deliveryTimeout) }
             if let refused = undeliverable() { throw refused }
             if let failure = tracker.failures.first { throw failure.1 }
-            try afterDurable(tracker.changelogOffsets)
-            if !offsets.isEmpty {
-                try consumer.commit(offsets)
+            try timings.measure(\.store) { try afterDurable(tracker.changelogOffsets) }
+            try timings.measure(\.offsets) {
+                if !offsets.isEmpty {
+                    try consumer.commit(offsets)
+                }
             }
         }
+        return timings
     }
 
-    private func recover(from error: KafkaError) {
-        if error.isFatal || producer.fatalError != nil {
+    /// A record's delivery report comes at the latest when its message timeout expires.
+    private var deliveryTimeout: Duration {
+        .milliseconds(configuration.messageTimeoutMilliseconds) + .seconds(5)
+    }
+
+    private func recover(from error: any Error) {
+        if (error as? KafkaError)?.isFatal == true || producer.fatalError != nil {
             logger.warning("transactional producer failed fatally; recreating it", metadata: ["error": "\(error)"])
             do {
                 producer = try Self.makeProducer(configuration, guarantee)
@@ -164,6 +181,32 @@ final class TransactionCoordinator {
     /// Flushes what is queued (shutdown).
     func close() {
         try? producer.flush(timeoutMilliseconds: 10_000)
+    }
+}
+
+/// Where a batch's commit spent its time, for the debug log.
+struct CommitTimings: CustomStringConvertible {
+    /// Handing the records to the producer.
+    var produce = Duration.zero
+    /// Until Kafka acknowledged every record (at-least-once: flush; exactly-once: the transaction's commit).
+    var durable = Duration.zero
+    /// Writing the stores.
+    var store = Duration.zero
+    /// Committing the `commands` offsets (at-least-once) or adding them to the transaction (exactly-once).
+    var offsets = Duration.zero
+
+    mutating func measure(_ phase: WritableKeyPath<CommitTimings, Duration>, _ body: () throws -> Void) rethrows {
+        let started = ContinuousClock.now
+        defer { self[keyPath: phase] += ContinuousClock.now - started }
+        try body()
+    }
+
+    var description: String {
+        func ms(_ duration: Duration) -> String {
+            let (seconds, attoseconds) = duration.components
+            return String(format: "%.1f", Double(seconds) * 1_000 + Double(attoseconds) / 1e15)
+        }
+        return "produce=\(ms(produce))ms durable=\(ms(durable))ms store=\(ms(store))ms offsets=\(ms(offsets))ms"
     }
 }
 
