@@ -10,9 +10,14 @@ extension RocksDatabase {
         /// created. Column families already in the database are always opened too, whether
         /// listed here or not.
         public var columnFamilies: [String]
-        /// Capacity of the shared LRU block cache in bytes; `0` disables the block cache.
-        /// Default 32 MiB.
+        /// Capacity of the database's own LRU block cache in bytes; `0` disables the block cache.
+        /// Default 32 MiB. Ignored when ``sharedBlockCache`` is set.
         public var blockCacheBytes: Int
+        /// A block cache shared with other databases (one memory bound for all of them), or `nil`.
+        public var sharedBlockCache: BlockCache?
+        /// Upper bound on the memtables of all column families together (RocksDB's
+        /// `db_write_buffer_size`), or `nil` for none.
+        public var totalWriteBufferBytes: Int?
         /// Size of one memtable in bytes before it is flushed to an SST file. Default 64 MiB.
         public var writeBufferBytes: Int
         /// Maximum number of open SST files; `-1` keeps all open (RocksDB's default).
@@ -31,8 +36,12 @@ extension RocksDatabase {
             writeBufferBytes: Int = 64 << 20,
             maxOpenFiles: Int = -1,
             compression: Compression = .lz4,
-            bloomFilterBitsPerKey: Double? = 10
+            bloomFilterBitsPerKey: Double? = 10,
+            sharedBlockCache: BlockCache? = nil,
+            totalWriteBufferBytes: Int? = nil
         ) {
+            self.sharedBlockCache = sharedBlockCache
+            self.totalWriteBufferBytes = totalWriteBufferBytes
             self.createIfMissing = createIfMissing
             self.columnFamilies = columnFamilies
             self.blockCacheBytes = blockCacheBytes
@@ -50,10 +59,15 @@ extension RocksDatabase {
             rocksdb_options_set_write_buffer_size(options, Swift.max(writeBufferBytes, 64 << 10))
             rocksdb_options_set_max_open_files(options, Int32(clamping: maxOpenFiles))
             rocksdb_options_set_compression(options, compression.rocksDBType)
+            if let totalWriteBufferBytes {
+                rocksdb_options_set_db_write_buffer_size(options, Swift.max(totalWriteBufferBytes, 64 << 10))
+            }
 
             if let table = rocksdb_block_based_options_create() {
                 defer { rocksdb_block_based_options_destroy(table) }
-                if blockCacheBytes > 0, let cache = rocksdb_cache_create_lru(blockCacheBytes) {
+                if let shared = sharedBlockCache {
+                    rocksdb_block_based_options_set_block_cache(table, shared.pointer)
+                } else if blockCacheBytes > 0, let cache = rocksdb_cache_create_lru(blockCacheBytes) {
                     // The table options keep their own reference to the cache.
                     rocksdb_block_based_options_set_block_cache(table, cache)
                     rocksdb_cache_destroy(cache)
@@ -71,4 +85,29 @@ extension RocksDatabase {
             return options
         }
     }
+}
+
+/// An LRU block cache that several databases share, so that their cached blocks have one memory bound.
+public final class BlockCache: @unchecked Sendable, Hashable {
+    // @unchecked Sendable: the pointer never changes, and RocksDB's cache is thread-safe.
+    let pointer: OpaquePointer
+
+    /// A cache of at most `bytes` bytes.
+    public init(bytes: Int) {
+        guard let cache = rocksdb_cache_create_lru(Swift.max(bytes, 1 << 20)) else {
+            fatalError("RocksDB could not allocate a block cache")
+        }
+        pointer = cache
+    }
+
+    deinit {
+        // Databases opened with the cache keep their own reference to it.
+        rocksdb_cache_destroy(pointer)
+    }
+
+    /// Bytes the cache holds now.
+    public var usage: Int { rocksdb_cache_get_usage(pointer) }
+
+    public static func == (left: BlockCache, right: BlockCache) -> Bool { left === right }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }

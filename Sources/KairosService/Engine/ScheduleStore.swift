@@ -3,8 +3,23 @@ import Storage
 
 /// A change to apply to a partition's store.
 enum StoreChange {
-    case upsert(Schedule)
-    case delete(id: String)
+    case upsert(Schedule, replacing: StoredState = .unknown)
+    case delete(id: String, replacing: StoredState = .unknown)
+}
+
+/// What a change replaces, when the caller knows it from its own reads in the same batch: the store then need not
+/// read the old state to find its index entry.
+enum StoredState: Equatable {
+    /// The store reads it.
+    case unknown
+    /// The id has no schedule.
+    case absent
+    /// The id's schedule is indexed at this fire time.
+    case dueAt(Int64)
+
+    static func of(_ schedule: Schedule?) -> StoredState {
+        schedule.map { .dueAt($0.fireAt) } ?? .absent
+    }
 }
 
 /// The local state of one partition: schedules by id, an index by (fire time, id), and the checkpoint (the last
@@ -17,6 +32,8 @@ final class ScheduleStore {
     /// Cached earliest fire time; refreshed after every change.
     private(set) var nextDueTime: Int64?
 
+    /// One block cache for the stores of all partitions.
+    private static let blockCache = BlockCache(bytes: 32 << 20)
     private static let schedules = "schedules"
     private static let due = "due"
     private static let meta = "meta"
@@ -28,8 +45,11 @@ final class ScheduleStore {
         self.path = path
         var options = RocksDatabase.Options()
         options.columnFamilies = [Self.schedules, Self.due, Self.meta]
-        options.blockCacheBytes = 8 << 20
-        options.writeBufferBytes = 16 << 20
+        // Memory per store stays small and fixed whatever it holds: the block cache is shared by every partition,
+        // and the memtables of the three column families together stay under 4 MiB.
+        options.sharedBlockCache = Self.blockCache
+        options.writeBufferBytes = 2 << 20
+        options.totalWriteBufferBytes = 4 << 20
         database = try RocksDatabase(path: path, options: options)
         nextDueTime = try readNextDueTime()
     }
@@ -57,26 +77,32 @@ final class ScheduleStore {
     func apply(_ changes: [StoreChange], changelogOffset: Int64?, commandsOffset: Int64?, sync: Bool) throws {
         var batch = WriteBatch()
         // Later changes in the batch must see earlier ones, which the database does not show yet.
-        var pending: [String: Schedule?] = [:]
-        func current(_ id: String) throws -> Schedule? {
-            if let known = pending[id] { return known }
-            return try schedule(id: id)
+        var pending: [String: StoredState] = [:]
+        // No live index entry lies below this after the write: the earliest before it, or an earlier new one.
+        var floor = nextDueTime
+        func indexedAt(_ id: String, _ replacing: StoredState) throws -> Int64? {
+            switch pending[id] ?? replacing {
+            case .unknown: return try schedule(id: id)?.fireAt
+            case .absent: return nil
+            case .dueAt(let fireAt): return fireAt
+            }
         }
         for change in changes {
             switch change {
-            case .upsert(let schedule):
-                if let old = try current(schedule.id) {
-                    batch.delete(Self.dueKey(old.fireAt, old.id), in: Self.due)
+            case .upsert(let schedule, let replacing):
+                if let old = try indexedAt(schedule.id, replacing) {
+                    batch.delete(Self.dueKey(old, schedule.id), in: Self.due)
                 }
                 batch.put(Array(schedule.id.utf8), ScheduleCodec.encode(schedule), in: Self.schedules)
                 batch.put(Self.dueKey(schedule.fireAt, schedule.id), [], in: Self.due)
-                pending[schedule.id] = .some(schedule)
-            case .delete(let id):
-                if let old = try current(id) {
-                    batch.delete(Self.dueKey(old.fireAt, old.id), in: Self.due)
+                pending[schedule.id] = .dueAt(schedule.fireAt)
+                floor = min(floor ?? schedule.fireAt, schedule.fireAt)
+            case .delete(let id, let replacing):
+                if let old = try indexedAt(id, replacing) {
+                    batch.delete(Self.dueKey(old, id), in: Self.due)
                     batch.delete(Array(id.utf8), in: Self.schedules)
                 }
-                pending[id] = .some(nil)
+                pending[id] = .absent
             }
         }
         if let changelogOffset {
@@ -87,14 +113,14 @@ final class ScheduleStore {
         }
         guard !batch.isEmpty else { return }
         try database.write(batch, sync: sync)
-        nextDueTime = try readNextDueTime()
+        nextDueTime = try floor.flatMap { try readNextDueTime(from: $0) }
     }
 
     /// Schedules whose next firing is due at or before `now`, in (fire time, id) order, at most `limit`.
     func due(upTo now: Int64, limit: Int) throws -> [Schedule] {
         guard let next = nextDueTime, next <= now, limit > 0 else { return [] }
         var ids: [String] = []
-        try database.forEach(in: Self.due, from: nil, to: Self.dueKey(now + 1, "")) { key, _ in
+        try database.forEach(in: Self.due, from: Self.dueKey(next, ""), to: Self.dueKey(now + 1, "")) { key, _ in
             ids.append(String(decoding: key[8...], as: UTF8.self))
             return ids.count < limit
         }
@@ -106,7 +132,8 @@ final class ScheduleStore {
     func due(upTo now: Int64, limit: Int, skipping: Set<String>) throws -> (due: [Schedule], nextDueTime: Int64?) {
         var ids: [String] = []
         var next: Int64?
-        try database.forEach(in: Self.due) { key, _ in
+        guard let earliest = nextDueTime else { return ([], nil) }
+        try database.forEach(in: Self.due, from: Self.dueKey(earliest, "")) { key, _ in
             let id = String(decoding: key[8...], as: UTF8.self)
             if skipping.contains(id) { return true }
             guard let fireAt = Self.decodeInteger(Array(key[0..<8])), fireAt <= now, ids.count < limit else {
@@ -129,9 +156,11 @@ final class ScheduleStore {
         try database.integerProperty("rocksdb.estimate-num-keys", in: Self.schedules) ?? 0
     }
 
-    private func readNextDueTime() throws -> Int64? {
+    /// The earliest fire time in the index, looking from `floor` on (nil: from the start). Seeking past the front
+    /// matters: fired schedules leave deletion markers there that a scan from the start would step over each time.
+    private func readNextDueTime(from floor: Int64? = nil) throws -> Int64? {
         var first: Int64?
-        try database.forEach(in: Self.due) { key, _ in
+        try database.forEach(in: Self.due, from: floor.map { Self.dueKey($0, "") }) { key, _ in
             first = Self.decodeInteger(Array(key[0..<8]))
             return false
         }

@@ -140,10 +140,15 @@ final class SchedulerEngine: @unchecked Sendable {
 
     private func iterate() throws {
         let now = Self.nowMilliseconds()
+        // Deliveries in flight or waiting for room, per partition. Computed once, before the poll: the poll can only
+        // finish deliveries, and a finished one is recorded in this batch, which then skips its schedule anyway.
+        let passedOver = owner.stores.keys.reduce(into: [Int32: Set<String>]()) { sets, partition in
+            let ids = webhooks.passedOver(partition: partition)
+            if !ids.isEmpty { sets[partition] = ids }
+        }
         let earliest = try owner.stores.compactMap { partition, store in
-            let passedOver = webhooks.passedOver(partition: partition)
-            return passedOver.isEmpty
-                ? store.nextDueTime : try store.due(upTo: now, limit: 0, skipping: passedOver).nextDueTime
+            guard let skipping = passedOver[partition] else { return store.nextDueTime }
+            return try store.due(upTo: now, limit: 0, skipping: skipping).nextDueTime
         }.min()
         let wait = earliest.map { min(max($0 - now, 0), Self.maxIdleMilliseconds) } ?? Self.maxIdleMilliseconds
         let polled = try consumer.poll(maxRecords: Self.maxRecordsPerBatch, timeoutMilliseconds: Int32(wait))
@@ -156,7 +161,7 @@ final class SchedulerEngine: @unchecked Sendable {
             try apply(record, to: &batch, latest: &latest)
         }
         try recordWebhookOutcomes(into: &batch, latest: &latest)
-        try fireDue(into: &batch, latest: latest)
+        try fireDue(into: &batch, latest: latest, passedOver: passedOver)
         guard !batch.isEmpty else { return }
         for (partition, next) in batch.nextCommandOffsets {
             batch.records.append(
@@ -164,7 +169,8 @@ final class SchedulerEngine: @unchecked Sendable {
         }
         let commitStarted = ContinuousClock.now
         do {
-            try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) { changelogOffsets in
+            let timings = try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) {
+                changelogOffsets in
                 try writeStores(batch, changelogOffsets: changelogOffsets)
             }
             for firing in batch.deadLettered {
@@ -178,6 +184,7 @@ final class SchedulerEngine: @unchecked Sendable {
                 metadata: [
                     "commands": "\(polled.records.count)", "fired": "\(batch.fired)", "rejected": "\(batch.rejected)",
                     "records": "\(batch.records.count)", "commit": "\(ContinuousClock.now - commitStarted)",
+                    "phases": "\(timings)",
                 ])
         } catch let refused as UndeliverableFirings {
             for (firing, error) in refused.firings {
@@ -200,8 +207,7 @@ final class SchedulerEngine: @unchecked Sendable {
             guard let store = owner.stores[partition] else { continue }
             try store.apply(
                 batch.changes[partition] ?? [], changelogOffset: changelogOffsets[partition],
-                commandsOffset: batch.nextCommandOffsets[partition],
-                sync: configuration.deliveryGuarantee == .atLeastOnce)
+                commandsOffset: batch.nextCommandOffsets[partition], sync: false)
         }
     }
 
@@ -243,7 +249,7 @@ final class SchedulerEngine: @unchecked Sendable {
                     kind: existing == nil ? .scheduled : .replaced, id: schedule.id, occurrence: schedule.occurrence,
                     scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
                 ).record(topic: configuration.eventsTopic))
-            batch.changes[partition, default: []].append(.upsert(schedule))
+            batch.changes[partition, default: []].append(.upsert(schedule, replacing: .of(existing)))
             batch.tally.commandsApplied += 1
             latest[partition, default: [:]][schedule.id] = .some(schedule)
             undeliverable[partition]?[schedule.id] = nil  // a new version gets a fresh chance at delivery
@@ -257,7 +263,7 @@ final class SchedulerEngine: @unchecked Sendable {
                     kind: .cancelled, id: id, occurrence: existing.occurrence, scheduledFor: existing.scheduledFor,
                     at: now, partition: partition, detail: nil
                 ).record(topic: configuration.eventsTopic))
-            batch.changes[partition, default: []].append(.delete(id: id))
+            batch.changes[partition, default: []].append(.delete(id: id, replacing: .of(existing)))
             latest[partition, default: [:]][id] = .some(nil)
         case .failure(let rejection):
             batch.rejected += 1
@@ -280,16 +286,16 @@ final class SchedulerEngine: @unchecked Sendable {
         return try owner.stores[partition]?.schedule(id: id)
     }
 
-    private func fireDue(into batch: inout OutputBatch, latest: [Int32: [String: Schedule?]]) throws {
+    private func fireDue(
+        into batch: inout OutputBatch, latest: [Int32: [String: Schedule?]], passedOver: [Int32: Set<String>]
+    ) throws {
         let now = Self.nowMilliseconds()
         for partition in owner.ownedPartitions {
             guard let store = owner.stores[partition], batch.fired < Self.maxFiresPerBatch else { continue }
             let limit = Self.maxFiresPerBatch - batch.fired
-            let passedOver = webhooks.passedOver(partition: partition)
             let due =
-                passedOver.isEmpty
-                ? try store.due(upTo: now, limit: limit)
-                : try store.due(upTo: now, limit: limit, skipping: passedOver).due
+                try passedOver[partition].map { try store.due(upTo: now, limit: limit, skipping: $0).due }
+                ?? store.due(upTo: now, limit: limit)
             for schedule in due {
                 // A command in this batch changed the schedule: its new state decides, next iteration.
                 if latest[partition]?[schedule.id] != nil { continue }
@@ -331,7 +337,7 @@ final class SchedulerEngine: @unchecked Sendable {
         if plan.occurrence.instant > now {
             let moved = schedule.advanced(
                 to: plan.occurrence, fireAt: schedule.dueTime(of: plan.occurrence), fired: nil)
-            record(moved, partition: partition, into: &batch)
+            record(moved, replacing: schedule, partition: partition, into: &batch)
             return nil
         }
         return plan.occurrence
@@ -350,16 +356,17 @@ final class SchedulerEngine: @unchecked Sendable {
         }
     }
 
-    /// Records what follows occurrence `due`: the next occurrence, or the end of the schedule.
-    private func moveOn(_ schedule: Schedule, after due: Occurrence, partition: Int32, into batch: inout OutputBatch)
+    /// Records what follows an occurrence of `schedule` (as stored): its `next` state (see `following`), or the end
+    /// of the schedule when there is none.
+    private func moveOn(_ schedule: Schedule, to next: Schedule?, partition: Int32, into batch: inout OutputBatch)
         -> Schedule?
     {
-        if let next = following(schedule, after: due) {
-            record(next, partition: partition, into: &batch)
-            return next
+        if let next {
+            record(next, replacing: schedule, partition: partition, into: &batch)
+        } else {
+            end(schedule, partition: partition, into: &batch)
         }
-        end(schedule, partition: partition, into: &batch)
-        return nil
+        return next
     }
 
     /// Fires a due schedule with a Kafka target: a one-shot ends with its firing; a recurring schedule records its
@@ -367,6 +374,7 @@ final class SchedulerEngine: @unchecked Sendable {
     private func fire(_ schedule: Schedule, partition: Int32, now: Int64, into batch: inout OutputBatch) {
         guard let due = dueOccurrence(of: schedule, partition: partition, now: now, into: &batch) else { return }
         let firing = Firing(partition: partition, schedule: schedule, occurrence: due, firedAt: now)
+        let next = following(schedule, after: due)
         if let error = undeliverable[partition]?[schedule.id] {
             batch.records += deliveryFailed(firing, error)
             batch.deadLettered.append(firing)
@@ -374,7 +382,7 @@ final class SchedulerEngine: @unchecked Sendable {
         } else {
             batch.tally.kafkaDelivered += 1
             batch.tally.lateness.append((target: "kafka", milliseconds: now - due.instant))
-            let isLast = schedule.recurrence != nil && following(schedule, after: due) == nil
+            let isLast = schedule.recurrence != nil && next == nil
             batch.firings[batch.records.count] = firing
             batch.records.append(firedRecord(firing))
             batch.records.append(
@@ -384,7 +392,7 @@ final class SchedulerEngine: @unchecked Sendable {
                 ).record(topic: configuration.eventsTopic))
         }
         batch.fired += 1
-        _ = moveOn(schedule, after: due, partition: partition, into: &batch)
+        _ = moveOn(schedule, to: next, partition: partition, into: &batch)
     }
 
     /// Starts the HTTP request of a due schedule; its outcome is recorded when it finishes.
@@ -444,7 +452,8 @@ final class SchedulerEngine: @unchecked Sendable {
                 if schedule.failedAttempts == 0 {
                     batch.tally.lateness.append((target: "http", milliseconds: completion.startedAt - due.instant))
                 }
-                let next = moveOn(schedule, after: due, partition: partition, into: &batch)
+                let next = moveOn(
+                    schedule, to: following(schedule, after: due), partition: partition, into: &batch)
                 latest[partition, default: [:]][id] = .some(next)
                 batch.records.append(
                     EventRecord(
@@ -465,7 +474,7 @@ final class SchedulerEngine: @unchecked Sendable {
                             afterAttempt: attempt, retryAfterMillis: failure.retryAfterMillis, using: &random)
                     let retried = schedule.retried(at: retryAt, error: failure.reason)
                     batch.tally.httpRetried += 1
-                    record(retried, partition: partition, into: &batch)
+                    record(retried, replacing: schedule, partition: partition, into: &batch)
                     latest[partition, default: [:]][id] = .some(retried)
                     batch.records.append(
                         EventRecord(
@@ -509,7 +518,7 @@ final class SchedulerEngine: @unchecked Sendable {
         let reason = "circuit breaker open for host \(target.host) after repeated failures"
         let deferred = schedule.deferred(to: retryAt, reason: reason)
         batch.tally.httpDeferred += 1
-        record(deferred, partition: partition, into: &batch)
+        record(deferred, replacing: schedule, partition: partition, into: &batch)
         batch.records.append(
             EventRecord(
                 kind: .retrying, id: schedule.id, occurrence: schedule.occurrence, scheduledFor: schedule.scheduledFor,
@@ -550,7 +559,7 @@ final class SchedulerEngine: @unchecked Sendable {
                 partition: partition, detail: reason
             ).record(topic: configuration.eventsTopic))
         logger.notice("webhook dead-lettered", metadata: ["id": "\(schedule.id)", "reason": "\(reason)"])
-        return moveOn(schedule, after: due, partition: partition, into: &batch)
+        return moveOn(schedule, to: following(schedule, after: due), partition: partition, into: &batch)
     }
 
     /// On shutdown: lets requests in flight finish within half the shutdown deadline and records their outcomes,
@@ -569,7 +578,7 @@ final class SchedulerEngine: @unchecked Sendable {
         do {
             try recordWebhookOutcomes(into: &batch, latest: &latest)
             guard !batch.isEmpty else { return }
-            try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) { changelogOffsets in
+            _ = try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) { changelogOffsets in
                 try writeStores(batch, changelogOffsets: changelogOffsets)
             }
         } catch {
@@ -624,17 +633,19 @@ final class SchedulerEngine: @unchecked Sendable {
         }
     }
 
-    /// Writes a schedule's new state (changelog and store).
-    private func record(_ schedule: Schedule, partition: Int32, into batch: inout OutputBatch) {
+    /// Writes a schedule's new state (changelog and store). `stored` is its state in the store, read this batch.
+    private func record(
+        _ schedule: Schedule, replacing stored: Schedule, partition: Int32, into batch: inout OutputBatch
+    ) {
         batch.records.append(ChangelogRecord.state(schedule, topic: configuration.changelogTopic, partition: partition))
-        batch.changes[partition, default: []].append(.upsert(schedule))
+        batch.changes[partition, default: []].append(.upsert(schedule, replacing: .of(stored)))
     }
 
-    /// Removes a schedule that has nothing left to fire.
+    /// Removes a schedule that has nothing left to fire (`schedule` as the store holds it, read this batch).
     private func end(_ schedule: Schedule, partition: Int32, into batch: inout OutputBatch) {
         batch.records.append(
             ChangelogRecord.tombstone(id: schedule.id, topic: configuration.changelogTopic, partition: partition))
-        batch.changes[partition, default: []].append(.delete(id: schedule.id))
+        batch.changes[partition, default: []].append(.delete(id: schedule.id, replacing: .of(schedule)))
     }
 
     private func firedRecord(_ firing: Firing) -> KafkaProducerRecord {
