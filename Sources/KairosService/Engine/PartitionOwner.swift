@@ -53,7 +53,7 @@ final class PartitionOwner {
                     snapshot.partitions[partition] = EngineStatus.Partition(partition: partition, state: .restoring)
                 }
             }
-            return partitions.compactMap(take)
+            return take(partitions)
         case .revoked:
             metrics.counter(KairosMetrics.Name.rebalances, [("event", "revoked")]).increment()
             partitions.forEach { release($0, reason: "revoked") }
@@ -65,16 +65,43 @@ final class PartitionOwner {
         }
     }
 
-    private func take(_ partition: Int32) -> TopicPartitionOffset? {
+    /// Opens the stores of `partitions` (creating new ones), restores them from the changelog together, and starts
+    /// serving them; returns where each partition's commands resume (none for a partition it could not take).
+    private func take(_ partitions: [Int32]) -> [TopicPartitionOffset] {
+        var opened: [ScheduleStore] = []
+        for partition in partitions {
+            do {
+                let path = storePath(partition)
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                opened.append(try ScheduleStore(partition: partition, path: path))
+            } catch {
+                fail(partition, error)
+            }
+        }
+        let outcomes: [Int32: ChangelogRestorer.Outcome]
         do {
-            let path = storePath(partition)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            let store = try ScheduleStore(partition: partition, path: path)
-            let outcome = try restorer.restore(store)
+            outcomes = try restorer.restore(opened)
+        } catch {
+            for store in opened {
+                store.close()
+                fail(store.partition, error)
+            }
+            return []
+        }
+        if let seconds = outcomes.values.first?.seconds {
+            metrics.timer(KairosMetrics.Name.restoreDuration).recordSeconds(seconds)
+        }
+        return opened.compactMap { store in
+            serve(store, restored: outcomes[store.partition] ?? ChangelogRestorer.Outcome(records: 0, seconds: 0))
+        }
+    }
+
+    private func serve(_ store: ScheduleStore, restored outcome: ChangelogRestorer.Outcome) -> TopicPartitionOffset? {
+        let partition = store.partition
+        do {
             stores[partition] = store
             let resume = try store.commandsOffset
             let pending = try store.approximateCount()
-            metrics.timer(KairosMetrics.Name.restoreDuration).recordSeconds(outcome.seconds)
             metrics.counter(KairosMetrics.Name.restoredRecords, []).increment(by: outcome.records)
             status.update { snapshot in
                 var entry = EngineStatus.Partition(partition: partition, state: .serving)
@@ -97,10 +124,14 @@ final class PartitionOwner {
                 TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: $0)
             }
         } catch {
-            logger.critical("cannot take partition", metadata: ["partition": "\(partition)", "error": "\(error)"])
-            failure = failure ?? error
+            fail(partition, error)
             return nil
         }
+    }
+
+    private func fail(_ partition: Int32, _ error: any Error) {
+        logger.critical("cannot take partition", metadata: ["partition": "\(partition)", "error": "\(error)"])
+        failure = failure ?? error
     }
 
     private func release(_ partition: Int32, reason: String) {
