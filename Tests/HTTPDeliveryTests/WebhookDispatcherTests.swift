@@ -104,8 +104,10 @@ import WebhookReceiver
         #expect(dispatcher.submit(try Self.job(slow, "/", id: "d")) == .hostBusy)
         #expect(!dispatcher.hasRoom(server: slowServer))
         #expect(dispatcher.submit(try Self.job(fast, "/", id: "fast")) == .accepted)
+        // The fast request finishes first (on a loaded machine the slow one may have finished too by the time the
+        // completions are taken, after it).
         let first = await Self.completions(dispatcher, count: 1)
-        #expect(first.map(\.job.scheduleID) == ["fast"])
+        #expect(first.first?.job.scheduleID == "fast", "\(first.map(\.job.scheduleID))")
         // Times taken by the servers themselves: queued behind the slow server, the fast request would arrive
         // 3 s (or 9 s) after the first slow one.
         let slowStart = slow.requests().first?.receivedAt ?? 0

@@ -76,6 +76,12 @@ final class KairosProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Changelog records the scheduler replayed, over all the partitions it took.
+    var restoredRecords: Int {
+        log.components(separatedBy: "restored_records=").dropFirst()
+            .compactMap { Int($0.prefix { $0.isNumber }) }.reduce(0, +)
+    }
+
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     func terminate() -> Int32 {

@@ -216,11 +216,6 @@ extension EndToEnd {
         }
 
         /// Sum of `restored_records=N` over the partitions an instance took.
-        private func restoredRecords(_ log: String) -> Int {
-            log.components(separatedBy: "restored_records=").dropFirst()
-                .compactMap { Int($0.prefix { $0.isNumber }) }.reduce(0, +)
-        }
-
         @Test func anInstanceWithAnEmptyStateDirectoryRestoresFromTheChangelog() async throws {
             let scratch = try ScratchDirectory()
             let (broker, bootstrap) = try KairosProcess.broker(in: scratch)
@@ -255,7 +250,7 @@ extension EndToEnd {
             let fired = try reader.drain(seconds: 2)
             #expect(Set(fired.map(\.id)) == Set((1..<40).map { "r-\($0)" }), "log:\n\(second.log)")
             #expect(fired.count == 39)
-            #expect(restoredRecords(second.log) >= 40, "log:\n\(second.log)")
+            #expect(second.restoredRecords >= 40, "log:\n\(second.log)")
         }
     }
 }
