@@ -2,10 +2,13 @@
 // process, and this process as producer of commands and read_committed consumer of fired records.
 //
 //   swift run -c release KairosBenchmark [--schedules N] [--rate R] [--seconds S] [--guarantee G] [--webhooks W]
+//                                        [--restore R] [--pending P]
 //
-// Prints one table: ingest (commands/s), fire (fires/s for a backlog due at once), lateness at a steady rate
-// (p50/p99/p99.9/max of receive time - scheduled-for, and of kairos-fired-at - scheduled-for), webhooks/s
-// sustained against a local HTTP server (this process), and baselines of plain produce+consume through the same
+// Prints one table: ingest (commands/s, from a backlog produced before Kairos starts), fire (fires/s for a backlog
+// due at once), lateness at a steady rate (p50/p99/p99.9/max of receive time - scheduled-for, and of
+// kairos-fired-at - scheduled-for), webhooks/s sustained against a local HTTP server (this process), restore
+// (schedules/s rebuilt from the changelog on an empty state dir), scale (RSS and disk with P pending schedules, and
+// the ingest rate at that size against the empty store's), and baselines of plain produce+consume through the same
 // broker and of plain HTTP requests to the same server.
 import Foundation
 import HTTPDelivery
@@ -15,9 +18,11 @@ import WebhookReceiver
 
 struct Options {
     var schedules = 50_000
-    var rate = 1_000
-    var seconds = 20
+    var rate = 5_000
+    var seconds = 60
     var webhooks = 20_000
+    var restore = 1_000_000
+    var pending = 10_000_000
     var guarantees = ["exactly-once", "at-least-once"]
     var kairos = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("kairos").path
@@ -31,6 +36,8 @@ struct Options {
             case "--rate": rate = Int(value) ?? rate
             case "--seconds": seconds = Int(value) ?? seconds
             case "--webhooks": webhooks = Int(value) ?? webhooks
+            case "--restore": restore = Int(value) ?? restore
+            case "--pending": pending = Int(value) ?? pending
             case "--guarantee": guarantees = [value]
             case "--kairos": kairos = value
             default: fatalError("unknown option \(arguments[0])")
@@ -44,7 +51,9 @@ func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
 
 final class Child {
     let process = Process()
+    let log: String
     init(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws {
+        self.log = log
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KAIROS_") }
@@ -60,6 +69,16 @@ final class Child {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
+    var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    /// Resident and peak resident memory in MiB, from /proc.
+    var memory: (rss: Double, peak: Double) {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        func value(_ name: String) -> Double {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+            return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1_024
+        }
+        return (value("VmRSS"), value("VmHWM"))
+    }
 }
 
 func waitFor(_ description: String, seconds: Double = 60, _ condition: () throws -> Bool) throws {
@@ -71,12 +90,16 @@ func waitFor(_ description: String, seconds: Double = 60, _ condition: () throws
     fatalError("timed out waiting for \(description)")
 }
 
-/// Reads a topic from the beginning in a fresh group; records receive times.
+/// Reads a topic in a fresh group (from the beginning, or only what comes after it joined); keeps the records with
+/// their receive times, or only counts those whose key starts with a prefix.
 final class Reader {
     let consumer: KafkaConsumer
     let topic: String
     var received: [(record: KafkaConsumerRecord, at: Int64)] = []
-    init(bootstrap: String, topic: String) throws {
+    var counted = 0
+    var firstAt: Int64?
+    var lastAt: Int64?
+    init(bootstrap: String, topic: String, fromLatest: Bool = false) throws {
         self.topic = topic
         var configuration = ConsumerConfiguration(
             kafka: KafkaConfiguration(
@@ -84,7 +107,7 @@ final class Reader {
                 properties: ["topic.metadata.refresh.interval.ms": "500", "fetch.wait.max.ms": "5"]),
             groupID: "bench-\(UUID().uuidString)")
         configuration.isolationLevel = .readCommitted
-        configuration.autoOffsetReset = .earliest
+        configuration.autoOffsetReset = fromLatest ? .latest : .earliest
         configuration.sessionTimeoutMilliseconds = 6_000
         configuration.heartbeatIntervalMilliseconds = 500
         // Alone in its group: no need for cooperative-sticky, whose state librdkafka 2.0.2 can fail to tear down.
@@ -99,6 +122,31 @@ final class Reader {
             let at = now()
             received += batch.map { ($0, at) }
         }
+    }
+    /// Counts records keyed `prefix…` until `count` arrived since the last `resetCount`; keeps none.
+    func count(until count: Int, prefix: String, seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        let prefixBytes = Array(prefix.utf8)
+        while counted < count && Date() < deadline {
+            let batch = try consumer.poll(maxRecords: 10_000, timeoutMilliseconds: 50).records
+            let at = now()
+            let matching = batch.filter { $0.key?.starts(with: prefixBytes) == true }.count
+            guard matching > 0 else { continue }
+            counted += matching
+            firstAt = firstAt ?? at
+            lastAt = at
+        }
+        if counted < count { fatalError("only \(counted) of \(count) \(prefix) records arrived on \(topic)") }
+    }
+    func resetCount() {
+        counted = 0
+        firstAt = nil
+        lastAt = nil
+    }
+    /// Records counted per second between the first and the last arrival.
+    var countRate: Double {
+        guard let firstAt, let lastAt, lastAt > firstAt else { return 0 }
+        return Double(counted) / (Double(lastAt - firstAt) / 1_000)
     }
     /// Joins the group before measuring (the embedded broker takes a few seconds to form a group).
     func warmUp() throws {
@@ -161,40 +209,107 @@ func waitForRequests(_ target: Int, seconds: Double) -> Int64 {
     return now()
 }
 
-for guarantee in options.guarantees {
-    let run = scratch.appendingPathComponent(guarantee)
-    let broker = try Child(
-        options.kairos, ["broker", "--partitions", "12", "--state-dir", run.appendingPathComponent("broker").path],
-        environment: [:], log: run.path + "-broker.log")
-    defer { broker.stop() }
-    let bootstrapFile = run.appendingPathComponent("broker/embedded-bootstrap").path
-    try waitFor("the broker") { FileManager.default.fileExists(atPath: bootstrapFile) }
-    let bootstrap = try String(contentsOfFile: bootstrapFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+/// Starts `kairos` on `state` and waits until it owns all `partitions` partitions.
+func startKairos(bootstrap: String, guarantee: String, state: URL, log: String, partitions: Int = 12) throws -> Child {
     let kairos = try Child(
         options.kairos, [],
         environment: [
-            "KAIROS_BOOTSTRAP_SERVERS": bootstrap, "KAIROS_STATE_DIR": run.appendingPathComponent("state").path,
-            "KAIROS_DELIVERY_GUARANTEE": guarantee, "KAIROS_PARTITIONS": "12",
+            "KAIROS_BOOTSTRAP_SERVERS": bootstrap, "KAIROS_STATE_DIR": state.path,
+            "KAIROS_DELIVERY_GUARANTEE": guarantee, "KAIROS_PARTITIONS": "\(partitions)", "KAIROS_INSTANCE_ID": "bench",
             "KAIROS_LOG_LEVEL": keepLogs ? "debug" : "info",
             "KAIROS_ALLOWED_HTTP_HOSTS": "127.0.0.1", "KAIROS_HTTP_ALLOW_PRIVATE": "true",
-        ], log: run.path + "-kairos.log")
-    defer { kairos.stop() }
-    let logPath = run.path + "-kairos.log"
-    try waitFor("12 partitions assigned") {
-        ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").components(separatedBy: "partition assigned").count > 12
+            "KAIROS_ADMIN_ADDRESS": "127.0.0.1:0",
+        ], log: log)
+    try waitFor("\(partitions) partitions assigned", seconds: 600) {
+        kairos.logText.components(separatedBy: "partition assigned").count > partitions
     }
-    var producerConfiguration = ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
-    producerConfiguration.lingerMilliseconds = 5
-    let producer = try KafkaProducer(configuration: producerConfiguration)
+    return kairos
+}
 
-    // Ingest: schedules a day ahead; applied when their "scheduled" event is visible.
-    let events = try Reader(bootstrap: bootstrap, topic: "kairos.events")
-    try events.warmUp()
-    let ingestStart = Date()
-    try produceCommands(producer, count: options.schedules, prefix: "ingest", target: "bench.never") { _ in now() + 86_400_000 }
-    try events.read(until: options.schedules, seconds: 300)
-    let ingestSeconds = Date().timeIntervalSince(ingestStart)
-    rows.append(("ingest, \(guarantee)", String(format: "%.0f commands/s (%d in %.1f s)", Double(events.received.count) / ingestSeconds, events.received.count, ingestSeconds)))
+/// Bytes of the files under `url`.
+func diskBytes(_ url: URL) -> Int {
+    let files = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey])
+    return (files?.allObjects as? [URL] ?? []).reduce(0) { total, file in
+        total + ((try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)
+    }
+}
+
+/// A standalone embedded broker with `partitions` partitions per topic, a producer of commands and a reader of
+/// `events` that counts what arrives after it joined.
+final class Cluster {
+    let broker: Child
+    let bootstrap: String
+    let producer: KafkaProducer
+    let events: Reader
+    let partitions: Int
+    let guarantee: String
+
+    init(run: URL, partitions: Int, guarantee: String) throws {
+        self.partitions = partitions
+        self.guarantee = guarantee
+        broker = try Child(
+            options.kairos,
+            ["broker", "--partitions", "\(partitions)", "--state-dir", run.appendingPathComponent("broker").path],
+            environment: [:], log: run.path + "-broker.log")
+        let bootstrapFile = run.appendingPathComponent("broker/embedded-bootstrap").path
+        try waitFor("the broker") { FileManager.default.fileExists(atPath: bootstrapFile) }
+        bootstrap = try String(contentsOfFile: bootstrapFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var producerConfiguration = ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
+        producerConfiguration.lingerMilliseconds = 5
+        producer = try KafkaProducer(configuration: producerConfiguration)
+        events = try Reader(bootstrap: bootstrap, topic: "kairos.events", fromLatest: true)
+        try events.warmUp()
+    }
+
+    func startKairos(state: URL, log: String) throws -> Child {
+        try KairosBenchmark.startKairos(
+            bootstrap: bootstrap, guarantee: guarantee, state: state, log: log, partitions: partitions)
+    }
+
+    /// Ingest rate from a backlog: `count` commands (a day ahead) produced while no kairos runs, then applied by a
+    /// kairos started on `state`; measured from the first to the last "scheduled" event. Returns kairos running.
+    func ingestBacklog(_ count: Int, prefix: String, state: URL, log: String) throws -> (Child, Double) {
+        try produceCommands(producer, count: count, prefix: prefix, target: "bench.never") { _ in now() + 86_400_000 }
+        let kairos = try startKairos(state: state, log: log)
+        events.resetCount()
+        try events.count(until: count, prefix: prefix + "-", seconds: 3_600)
+        return (kairos, events.countRate)
+    }
+
+    /// Schedules `count` more (a day ahead) through a running kairos, in chunks it applies before the next is sent:
+    /// the embedded broker keeps only the last 5 MiB of each partition, so a backlog must not build up.
+    func load(_ count: Int, prefix: String) throws {
+        var loaded = 0
+        while loaded < count {
+            let chunk = min(25_000 * partitions / 12, count - loaded)
+            let chunkPrefix = "\(prefix)\(loaded)"
+            try produceCommands(producer, count: chunk, prefix: chunkPrefix, target: "bench.never") { _ in
+                now() + 86_400_000
+            }
+            events.resetCount()
+            try events.count(until: chunk, prefix: chunkPrefix + "-", seconds: 3_600)
+            loaded += chunk
+        }
+    }
+
+    func stop() {
+        broker.stop()
+    }
+}
+
+for guarantee in options.guarantees {
+    let run = scratch.appendingPathComponent(guarantee)
+    let cluster = try Cluster(run: run, partitions: 12, guarantee: guarantee)
+    defer { cluster.stop() }
+    let bootstrap = cluster.bootstrap
+    let producer = cluster.producer
+
+    // Ingest: a backlog produced before Kairos starts, so the producer's speed does not cap the figure.
+    let (kairos, emptyIngestRate) = try cluster.ingestBacklog(
+        options.schedules, prefix: "ingest", state: run.appendingPathComponent("state"), log: run.path + "-kairos.log")
+    defer { kairos.stop() }
+    rows.append(("ingest, \(guarantee)", String(format: "%.0f commands/s (a backlog of %d)", emptyIngestRate, options.schedules)))
 
     // Fire: a backlog all due at one instant.
     let fire = try Reader(bootstrap: bootstrap, topic: "bench.fire")
@@ -279,6 +394,54 @@ for guarantee in options.guarantees {
         let consumeSeconds = Date().timeIntervalSince(consumeStart)
         rows.append(("baseline produce (librdkafka, same broker)", String(format: "%.0f records/s", Double(options.schedules) / produceSeconds)))
         rows.append(("baseline consume (read_committed)", String(format: "%.0f records/s", Double(baseline.received.count) / consumeSeconds)))
+    }
+
+}
+
+// Restore and scale, on a broker with 64 partitions per topic (the embedded broker keeps 5 MiB per partition, and a
+// restore replays the whole changelog), in the first guarantee.
+if options.restore > 0 || options.pending > 0, let guarantee = options.guarantees.first {
+    let run = scratch.appendingPathComponent("scale")
+    let cluster = try Cluster(run: run, partitions: 64, guarantee: guarantee)
+    defer { cluster.stop() }
+    let first = run.appendingPathComponent("state")
+    var (kairos, emptyIngestRate) = try cluster.ingestBacklog(
+        options.schedules, prefix: "empty", state: first, log: run.path + "-kairos.log")
+    defer { kairos.stop() }
+    var pending = options.schedules
+    var state = first
+    if options.restore > pending {
+        try cluster.load(options.restore - pending, prefix: "restore")
+        pending = options.restore
+        kairos.stop()
+        state = run.appendingPathComponent("state-restored")
+        let started = Date()
+        kairos = try cluster.startKairos(state: state, log: run.path + "-kairos-restore.log")
+        let seconds = Date().timeIntervalSince(started)
+        let assigned = kairos.logText.split(separator: "\n").filter { $0.contains("partition assigned") }
+        func values(_ field: String) -> [Double] {
+            assigned.map { line in
+                let value = line.split(separator: " ").first { $0.hasPrefix(field + "=") }?.dropFirst(field.count + 1)
+                return Double(value.map(String.init) ?? "") ?? 0
+            }
+        }
+        // One restore replays every partition of the assignment; each partition's line gives its duration.
+        let records = values("restored_records").reduce(0, +)
+        let restoring = values("restore_seconds").max() ?? 0
+        rows.append(("restore, empty state dir, 64 partitions", String(format: "%.0f schedules/s: %d pending (%.0f changelog records, %.0f records/s) in %.1f s of replay; %.1f s from start to serving all partitions", Double(pending) / restoring, pending, records, records / restoring, restoring, seconds)))
+    }
+    if options.pending > pending + options.schedules {
+        try cluster.load(options.pending - pending - options.schedules, prefix: "scale")
+        pending = options.pending - options.schedules
+        let loadedMemory = kairos.memory
+        kairos.stop()
+        let (restarted, fullIngestRate) = try cluster.ingestBacklog(
+            options.schedules, prefix: "full", state: state, log: run.path + "-kairos-full.log")
+        kairos = restarted
+        pending += options.schedules
+        let memory = kairos.memory
+        rows.append(("scale, \(pending) pending, 64 partitions", String(format: "RSS %.0f MiB (peak %.0f MiB) after loading, %.0f MiB (peak %.0f MiB) after a restart and %d more; disk %.0f MiB", loadedMemory.rss, loadedMemory.peak, memory.rss, memory.peak, options.schedules, Double(diskBytes(state)) / 1_048_576)))
+        rows.append(("ingest at \(pending) pending, \(guarantee)", String(format: "%.0f commands/s, %.0f%% of the empty store's %.0f commands/s (same 64 partitions)", fullIngestRate, 100 * fullIngestRate / emptyIngestRate, emptyIngestRate)))
     }
 }
 
