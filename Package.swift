@@ -73,7 +73,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kairos",
-            dependencies: ["KairosService"],
+            dependencies: ["KairosService", "Storage"],
             swiftSettings: strict
         ),
 

@@ -398,51 +398,52 @@ for guarantee in options.guarantees {
 
 }
 
-// Restore and scale, on a broker with 64 partitions per topic (the embedded broker keeps 5 MiB per partition, and a
-// restore replays the whole changelog), in the first guarantee.
-if options.restore > 0 || options.pending > 0, let guarantee = options.guarantees.first {
-    let run = scratch.appendingPathComponent("scale")
+// Restore and scale run once, in the first guarantee. Restore uses a broker with 64 partitions per topic: the
+// embedded broker keeps the last 5 MiB of each partition, and a restore replays the whole changelog.
+if options.restore > 0, let guarantee = options.guarantees.first {
+    let run = scratch.appendingPathComponent("restore")
     let cluster = try Cluster(run: run, partitions: 64, guarantee: guarantee)
     defer { cluster.stop() }
-    let first = run.appendingPathComponent("state")
-    var (kairos, emptyIngestRate) = try cluster.ingestBacklog(
-        options.schedules, prefix: "empty", state: first, log: run.path + "-kairos.log")
+    var kairos = try cluster.startKairos(state: run.appendingPathComponent("state"), log: run.path + "-kairos.log")
     defer { kairos.stop() }
-    var pending = options.schedules
-    var state = first
-    if options.restore > pending {
-        try cluster.load(options.restore - pending, prefix: "restore")
-        pending = options.restore
-        kairos.stop()
-        state = run.appendingPathComponent("state-restored")
-        let started = Date()
-        kairos = try cluster.startKairos(state: state, log: run.path + "-kairos-restore.log")
-        let seconds = Date().timeIntervalSince(started)
-        let assigned = kairos.logText.split(separator: "\n").filter { $0.contains("partition assigned") }
-        func values(_ field: String) -> [Double] {
-            assigned.map { line in
-                let value = line.split(separator: " ").first { $0.hasPrefix(field + "=") }?.dropFirst(field.count + 1)
-                return Double(value.map(String.init) ?? "") ?? 0
-            }
+    try cluster.load(options.restore, prefix: "restore")
+    kairos.stop()
+    let started = Date()
+    kairos = try cluster.startKairos(
+        state: run.appendingPathComponent("state-restored"), log: run.path + "-kairos-restore.log")
+    let seconds = Date().timeIntervalSince(started)
+    let assigned = kairos.logText.split(separator: "\n").filter { $0.contains("partition assigned") }
+    func values(_ field: String) -> [Double] {
+        assigned.map { line in
+            let value = line.split(separator: " ").first { $0.hasPrefix(field + "=") }?.dropFirst(field.count + 1)
+            return Double(value.map(String.init) ?? "") ?? 0
         }
-        // One restore replays every partition of the assignment; each partition's line gives its duration.
-        let records = values("restored_records").reduce(0, +)
-        let restoring = values("restore_seconds").max() ?? 0
-        rows.append(("restore, empty state dir, 64 partitions", String(format: "%.0f schedules/s: %d pending (%.0f changelog records, %.0f records/s) in %.1f s of replay; %.1f s from start to serving all partitions", Double(pending) / restoring, pending, records, records / restoring, restoring, seconds)))
     }
-    if options.pending > pending + options.schedules {
-        try cluster.load(options.pending - pending - options.schedules, prefix: "scale")
-        pending = options.pending - options.schedules
-        let loadedMemory = kairos.memory
-        kairos.stop()
-        let (restarted, fullIngestRate) = try cluster.ingestBacklog(
-            options.schedules, prefix: "full", state: state, log: run.path + "-kairos-full.log")
-        kairos = restarted
-        pending += options.schedules
-        let memory = kairos.memory
-        rows.append(("scale, \(pending) pending, 64 partitions", String(format: "RSS %.0f MiB (peak %.0f MiB) after loading, %.0f MiB (peak %.0f MiB) after a restart and %d more; disk %.0f MiB", loadedMemory.rss, loadedMemory.peak, memory.rss, memory.peak, options.schedules, Double(diskBytes(state)) / 1_048_576)))
-        rows.append(("ingest at \(pending) pending, \(guarantee)", String(format: "%.0f commands/s, %.0f%% of the empty store's %.0f commands/s (same 64 partitions)", fullIngestRate, 100 * fullIngestRate / emptyIngestRate, emptyIngestRate)))
-    }
+    // One restore replays every partition of the assignment; each partition's line gives its duration.
+    let records = values("restored_records").reduce(0, +)
+    let restoring = values("restore_seconds").max() ?? 0
+    rows.append(("restore, empty state dir, 64 partitions", String(format: "%.0f schedules/s: %d pending (%.0f changelog records, %.0f records/s) in %.1f s of replay; %.1f s from start to serving all partitions", Double(options.restore) / restoring, options.restore, records, records / restoring, restoring, seconds)))
+}
+
+// Scale: RSS and disk with `--pending` schedules on 12 partitions, and the ingest rate at that size against the
+// empty store's, both from a backlog.
+if options.pending > options.schedules, let guarantee = options.guarantees.first {
+    let run = scratch.appendingPathComponent("scale")
+    let cluster = try Cluster(run: run, partitions: 12, guarantee: guarantee)
+    defer { cluster.stop() }
+    let state = run.appendingPathComponent("state")
+    var (kairos, emptyIngestRate) = try cluster.ingestBacklog(
+        options.schedules, prefix: "empty", state: state, log: run.path + "-kairos.log")
+    defer { kairos.stop() }
+    try cluster.load(options.pending - 2 * options.schedules, prefix: "scale")
+    let loadedMemory = kairos.memory
+    kairos.stop()
+    let (restarted, fullIngestRate) = try cluster.ingestBacklog(
+        options.schedules, prefix: "full", state: state, log: run.path + "-kairos-full.log")
+    kairos = restarted
+    let memory = kairos.memory
+    rows.append(("scale, \(options.pending) pending, 12 partitions", String(format: "RSS %.0f MiB (peak %.0f MiB) after loading, %.0f MiB (peak %.0f MiB) after a restart and the last %d; disk %.0f MiB", loadedMemory.rss, loadedMemory.peak, memory.rss, memory.peak, options.schedules, Double(diskBytes(state)) / 1_048_576)))
+    rows.append(("ingest at \(options.pending - options.schedules) pending, \(guarantee)", String(format: "%.0f commands/s, %.0f%% of the empty store's %.0f commands/s", fullIngestRate, 100 * fullIngestRate / emptyIngestRate, emptyIngestRate)))
 }
 
 try await receiver.shutdown()

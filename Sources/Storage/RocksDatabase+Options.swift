@@ -1,6 +1,15 @@
 import CRocksDB
 
 extension RocksDatabase {
+    /// Caps the number of malloc arenas of the process (glibc's `M_ARENA_MAX`). Many threads that allocate, as
+    /// RocksDB's flushes and compactions do, otherwise each grow an arena of their own and hold memory no longer in
+    /// use. Call once at start-up; does nothing where the C library has no such setting.
+    public static func limitAllocatorArenas(_ count: Int32) {
+        #if os(Linux)
+        _ = mallopt(M_ARENA_MAX, count)
+        #endif
+    }
+
     /// How a database is opened and tuned. Every column family gets the same tuning.
     public struct Options: Sendable, Hashable {
         /// Create the database if `path` holds none. Default `true`; when `false`, opening a
@@ -15,6 +24,9 @@ extension RocksDatabase {
         public var blockCacheBytes: Int
         /// A block cache shared with other databases (one memory bound for all of them), or `nil`.
         public var sharedBlockCache: BlockCache?
+        /// A bloom filter over each memtable's keys, so a read of a key that is not there skips the memtable
+        /// search. Costs a tenth of the memtable size. Default `false`.
+        public var memtableBloomFilter: Bool = false
         /// Upper bound on the memtables of all column families together (RocksDB's
         /// `db_write_buffer_size`), or `nil` for none.
         public var totalWriteBufferBytes: Int?
@@ -59,6 +71,10 @@ extension RocksDatabase {
             rocksdb_options_set_write_buffer_size(options, Swift.max(writeBufferBytes, 64 << 10))
             rocksdb_options_set_max_open_files(options, Int32(clamping: maxOpenFiles))
             rocksdb_options_set_compression(options, compression.rocksDBType)
+            if memtableBloomFilter {
+                rocksdb_options_set_memtable_prefix_bloom_size_ratio(options, 0.1)
+                rocksdb_options_set_memtable_whole_key_filtering(options, 1)
+            }
             if let totalWriteBufferBytes {
                 rocksdb_options_set_db_write_buffer_size(options, Swift.max(totalWriteBufferBytes, 64 << 10))
             }

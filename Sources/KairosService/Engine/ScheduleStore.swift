@@ -50,6 +50,8 @@ final class ScheduleStore {
         options.sharedBlockCache = Self.blockCache
         options.writeBufferBytes = 2 << 20
         options.totalWriteBufferBytes = 4 << 20
+        // Most reads by id look for a schedule that is new (a command for a new id, a restore into an empty store).
+        options.memtableBloomFilter = true
         database = try RocksDatabase(path: path, options: options)
         nextDueTime = try readNextDueTime()
     }
