@@ -188,7 +188,7 @@ final class TransactionCoordinator {
 struct CommitTimings: CustomStringConvertible {
     /// Handing the records to the producer.
     var produce = Duration.zero
-    /// Until Kafka acknowledged every record (at-least-once: flush; exactly-once: the transaction's commit).
+    /// Until Kafka acknowledged every record (exactly-once: and the transaction committed).
     var durable = Duration.zero
     /// Writing the stores.
     var store = Duration.zero
