@@ -123,8 +123,11 @@ final class Reader {
             received += batch.map { ($0, at) }
         }
     }
-    /// Counts records keyed `prefix…` until `count` arrived since the last `resetCount`; keeps none.
+    /// Counts records keyed `prefix…` until `count` arrived, noting the first and last arrival; keeps none.
     func count(until count: Int, prefix: String, seconds: Double) throws {
+        counted = 0
+        firstAt = nil
+        lastAt = nil
         let deadline = Date().addingTimeInterval(seconds)
         let prefixBytes = Array(prefix.utf8)
         while counted < count && Date() < deadline {
@@ -137,11 +140,6 @@ final class Reader {
             lastAt = at
         }
         if counted < count { fatalError("only \(counted) of \(count) \(prefix) records arrived on \(topic)") }
-    }
-    func resetCount() {
-        counted = 0
-        firstAt = nil
-        lastAt = nil
     }
     /// Records counted per second between the first and the last arrival.
     var countRate: Double {
@@ -270,9 +268,8 @@ final class Cluster {
     /// Ingest rate from a backlog: `count` commands (a day ahead) produced while no kairos runs, then applied by a
     /// kairos started on `state`; measured from the first to the last "scheduled" event. Returns kairos running.
     func ingestBacklog(_ count: Int, prefix: String, state: URL, log: String) throws -> (Child, Double) {
-        try produceCommands(producer, count: count, prefix: prefix, target: "bench.never") { _ in now() + 86_400_000 }
+        try scheduleADayAhead(count, prefix: prefix)
         let kairos = try startKairos(state: state, log: log)
-        events.resetCount()
         try events.count(until: count, prefix: prefix + "-", seconds: 3_600)
         return (kairos, events.countRate)
     }
@@ -284,13 +281,15 @@ final class Cluster {
         while loaded < count {
             let chunk = min(25_000 * partitions / 12, count - loaded)
             let chunkPrefix = "\(prefix)\(loaded)"
-            try produceCommands(producer, count: chunk, prefix: chunkPrefix, target: "bench.never") { _ in
-                now() + 86_400_000
-            }
-            events.resetCount()
+            try scheduleADayAhead(chunk, prefix: chunkPrefix)
             try events.count(until: chunk, prefix: chunkPrefix + "-", seconds: 3_600)
             loaded += chunk
         }
+    }
+
+    /// Produces `count` commands `<prefix>-<i>` due a day from now.
+    private func scheduleADayAhead(_ count: Int, prefix: String) throws {
+        try produceCommands(producer, count: count, prefix: prefix, target: "bench.never") { _ in now() + 86_400_000 }
     }
 
     func stop() {
@@ -427,7 +426,7 @@ if options.restore > 0, let guarantee = options.guarantees.first {
 
 // Scale: RSS and disk with `--pending` schedules on 12 partitions, and the ingest rate at that size against the
 // empty store's, both from a backlog.
-if options.pending > options.schedules, let guarantee = options.guarantees.first {
+if options.pending > 2 * options.schedules, let guarantee = options.guarantees.first {
     let run = scratch.appendingPathComponent("scale")
     let cluster = try Cluster(run: run, partitions: 12, guarantee: guarantee)
     defer { cluster.stop() }

@@ -215,7 +215,6 @@ extension EndToEnd {
             #expect(kairos.log.contains("restored_records="))
         }
 
-        /// Sum of `restored_records=N` over the partitions an instance took.
         @Test func anInstanceWithAnEmptyStateDirectoryRestoresFromTheChangelog() async throws {
             let scratch = try ScratchDirectory()
             let (broker, bootstrap) = try KairosProcess.broker(in: scratch)

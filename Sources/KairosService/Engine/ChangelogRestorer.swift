@@ -33,7 +33,7 @@ struct ChangelogRestorer {
 
         func flush() throws {
             guard let lastOffset else { return }
-            try store.apply(changes, changelogOffset: lastOffset, commandsOffset: commandsOffset, sync: false)
+            try store.apply(changes, changelogOffset: lastOffset, commandsOffset: commandsOffset)
             changes.removeAll(keepingCapacity: true)
         }
     }

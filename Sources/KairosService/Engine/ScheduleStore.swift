@@ -76,7 +76,8 @@ final class ScheduleStore {
     }
 
     /// Applies `changes` in order, atomically with the checkpoint offsets given.
-    func apply(_ changes: [StoreChange], changelogOffset: Int64?, commandsOffset: Int64?, sync: Bool) throws {
+    /// Written without an fsync: the changelog is the durable state, replayed from the checkpoint after a crash.
+    func apply(_ changes: [StoreChange], changelogOffset: Int64?, commandsOffset: Int64?) throws {
         var batch = WriteBatch()
         // Later changes in the batch must see earlier ones, which the database does not show yet.
         var pending: [String: StoredState] = [:]
@@ -114,7 +115,7 @@ final class ScheduleStore {
             batch.put(Self.commandsOffsetKey, Self.encodeInteger(commandsOffset), in: Self.meta)
         }
         guard !batch.isEmpty else { return }
-        try database.write(batch, sync: sync)
+        try database.write(batch, sync: false)
         nextDueTime = try floor.flatMap { try readNextDueTime(from: $0) }
     }
 

@@ -207,7 +207,7 @@ final class SchedulerEngine: @unchecked Sendable {
             guard let store = owner.stores[partition] else { continue }
             try store.apply(
                 batch.changes[partition] ?? [], changelogOffset: changelogOffsets[partition],
-                commandsOffset: batch.nextCommandOffsets[partition], sync: false)
+                commandsOffset: batch.nextCommandOffsets[partition])
         }
     }
 

@@ -137,7 +137,6 @@ final class TransactionCoordinator {
                 try? tracker.waitForAll(timeout: .seconds(5))
                 throw undeliverable() ?? error
             }
-            try tracker.waitForAll()
             try timings.measure(\.store) { try afterDurable(tracker.changelogOffsets) }
         case .atLeastOnce:
             try timings.measure(\.produce) { try produceAll() }
