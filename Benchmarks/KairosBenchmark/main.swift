@@ -421,7 +421,8 @@ if options.restore > 0, let guarantee = options.guarantees.first {
     // One restore replays every partition of the assignment; each partition's line gives its duration.
     let records = values("restored_records").reduce(0, +)
     let restoring = values("restore_seconds").max() ?? 0
-    rows.append(("restore, empty state dir, 64 partitions", String(format: "%.0f schedules/s: %d pending (%.0f changelog records, %.0f records/s) in %.1f s of replay; %.1f s from start to serving all partitions", Double(options.restore) / restoring, options.restore, records, records / restoring, restoring, seconds)))
+    let memory = kairos.memory
+    rows.append(("restore, empty state dir, 64 partitions", String(format: "%.0f schedules/s: %d pending (%.0f changelog records, %.0f records/s) in %.1f s of replay; %.1f s from start to serving all partitions; peak RSS %.0f MiB", Double(options.restore) / restoring, options.restore, records, records / restoring, restoring, seconds, memory.peak)))
 }
 
 // Scale: RSS and disk with `--pending` schedules on 12 partitions, and the ingest rate at that size against the

@@ -190,6 +190,24 @@ public final class KafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// The end offset (next to be written) of each of `partitions`, asked of their leaders in one request per broker
+    /// rather than one per partition. For a read_committed consumer it is the last stable offset.
+    public func endOffsets(of partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws(KafkaError)
+        -> [TopicPartition: Int64]
+    {
+        guard !partitions.isEmpty else { return [:] }
+        // offsets_for_times takes the timestamp to look up in each element's offset; "end" answers the end offset.
+        let list = partitions.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.end) }.makeCList()
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(
+            "query end offsets", rd_kafka_offsets_for_times(handle.pointer, list, timeoutMilliseconds))
+        if let error = firstPartitionError(list, operation: "query end offset") {
+            throw error
+        }
+        return Dictionary(
+            topicPartitionOffsets(list).map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
+    }
+
     /// The high watermark of `partition` as of the last fetch response, without asking the broker; nil before the
     /// first fetch of the partition.
     public func cachedHighWatermark(of partition: TopicPartition) -> Int64? {

@@ -131,6 +131,8 @@ import Testing
         #expect(try consume(consumer, count: 8).count == 8)
         let marks = try consumer.watermarks(of: partition)
         #expect(marks.low == 0 && marks.high == 8)
+        let empty = TopicPartition(topic: "seek", partition: 0)
+        #expect(try consumer.endOffsets(of: [empty, partition]) == [empty: 0, partition: 8])
         try consumer.seek([TopicPartitionOffset(partition, offset: 5)])
         #expect(try consume(consumer, count: 3).map(\.offset) == [5, 6, 7])
         #expect(try consumer.position([partition]).first?.offset == 8)

@@ -56,6 +56,7 @@ import Testing
         (["--http-timeout-ms", "5"], [String: String](), "KAIROS_HTTP_TIMEOUT_MS"),
         ([], ["KAIROS_HTTP_RETRY_MAX": "0"], "KAIROS_HTTP_RETRY_MAX"),
         ([], ["KAIROS_HTTP_MAX_PER_HOST": "many"], "KAIROS_HTTP_MAX_PER_HOST"),
+        (["--restore-buffer-records", "0"], [String: String](), "KAIROS_RESTORE_BUFFER_RECORDS"),
         (["--no-such-flag", "1"], [:], "--no-such-flag"),
         (["--group-id"], [:], "--group-id"),
         (["--kafka-property", "novalue"], [:], "--kafka-property"),

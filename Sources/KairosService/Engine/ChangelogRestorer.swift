@@ -1,14 +1,18 @@
 import Foundation
 import KafkaClient
 import Logging
+import Synchronization
 
 /// Rebuilds partitions' stores from `changelog`: each from its store's checkpoint + 1 (the start when it has none)
 /// to the end of its partition, then records the new checkpoint. One consumer reads every partition of an
 /// assignment at once, so a rebalance that hands over many partitions pays the set-up once and the fetches of all
-/// of them overlap.
+/// of them overlap. What was read is written to the stores in rounds, the stores of a round in parallel.
 struct ChangelogRestorer {
     let kafka: KafkaConfiguration
     let changelogTopic: String
+    /// Records read but not yet written, over all partitions, that start a round of writes: bounds the memory of a
+    /// restore whatever the number of partitions.
+    let bufferRecords: Int
     let logger: Logger
 
     struct Outcome {
@@ -17,7 +21,10 @@ struct ChangelogRestorer {
     }
 
     /// What one partition's replay has gathered since its last write to the store.
-    private final class Progress {
+    ///
+    /// `@unchecked Sendable`: used by one thread at a time, the restoring thread or, while it waits for a round of
+    /// writes, the one writer the round gives it to.
+    private final class Progress: @unchecked Sendable {
         let store: ScheduleStore
         let end: Int64
         var records = 0
@@ -38,11 +45,18 @@ struct ChangelogRestorer {
         }
     }
 
+    /// Stores written at once in a round.
+    private static let writers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
     /// Restores `stores` (by partition); returns each one's records replayed and the time the whole restore took.
     func restore(_ stores: [ScheduleStore]) throws -> [Int32: Outcome] {
         let started = ContinuousClock.now
         var kafka = kafka
         kafka.properties["fetch.wait.max.ms"] = kafka.properties["fetch.wait.max.ms"] ?? "10"
+        // librdkafka 2.0 stops fetching for a second once its queue reaches these limits (100,000 records or 64 MiB
+        // by default), however fast the queue then drains: the queue must hold more than a second of writing.
+        kafka.properties["queued.min.messages"] = kafka.properties["queued.min.messages"] ?? "500000"
+        kafka.properties["queued.max.messages.kbytes"] = kafka.properties["queued.max.messages.kbytes"] ?? "131072"
         var configuration = ConsumerConfiguration(kafka: kafka)
         configuration.isolationLevel = .readCommitted
         configuration.enablePartitionEOF = true
@@ -51,14 +65,16 @@ struct ChangelogRestorer {
 
         var progress: [Int32: Progress] = [:]
         var assignment: [TopicPartitionOffset] = []
+        let ends = try consumer.endOffsets(
+            of: stores.map { TopicPartition(topic: changelogTopic, partition: $0.partition) })
         for store in stores {
             let partition = TopicPartition(topic: changelogTopic, partition: store.partition)
             let start = try store.changelogOffset.map { $0 + 1 } ?? TopicPartitionOffset.beginning
-            let end = try consumer.watermarks(of: partition)
-            let entry = Progress(store: store, end: end.high)
+            let end = ends[partition] ?? 0
+            let entry = Progress(store: store, end: end)
             progress[store.partition] = entry
             // Nothing to replay: no fetch for this partition.
-            if end.high == 0 || (start >= 0 && start >= end.high) {
+            if end <= 0 || (start >= 0 && start >= end) {
                 entry.caughtUp = true
             } else {
                 assignment.append(TopicPartitionOffset(partition, offset: start))
@@ -67,8 +83,10 @@ struct ChangelogRestorer {
         if !assignment.isEmpty {
             try consumer.assign(assignment)
         }
+        var unwritten = 0
         while progress.values.contains(where: { !$0.caughtUp }) {
-            let result = try consumer.poll(maxRecords: 10_000, timeoutMilliseconds: 500)
+            let result = try consumer.poll(maxRecords: min(10_000, bufferRecords), timeoutMilliseconds: 500)
+            unwritten += result.records.count
             for record in result.records {
                 guard let entry = progress[record.partition] else { continue }
                 switch ChangelogRecord.meaning(of: record) {
@@ -91,18 +109,44 @@ struct ChangelogRestorer {
             }
             // Done at the end of the partition; the position also moves past transaction markers.
             let positions = try consumer.position(waiting)
+            var finished: [Progress] = []
             for position in positions {
                 let partition = position.topicPartition.partition
                 guard let entry = progress[partition] else { continue }
-                if entry.changes.count >= 10_000 { try entry.flush() }
                 if reachedEnd.contains(partition) || position.offset >= entry.end {
-                    try entry.flush()
                     entry.caughtUp = true
+                    finished.append(entry)
                 }
+            }
+            if unwritten >= bufferRecords {
+                try write(progress.values.filter { entry in
+                    !entry.changes.isEmpty || finished.contains { $0 === entry }
+                })
+                unwritten = 0
+            } else if !finished.isEmpty {
+                try write(finished)
             }
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return progress.mapValues { Outcome(records: $0.records, seconds: seconds) }
+    }
+
+    /// Writes what `entries` gathered to their stores, up to `writers` stores at a time.
+    private func write(_ entries: [Progress]) throws {
+        let failures = Mutex<[any Error]>([])
+        let workers = min(Self.writers, entries.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for entry in stride(from: worker, to: entries.count, by: workers).map({ entries[$0] }) {
+                do {
+                    try entry.flush()
+                } catch {
+                    failures.withLock { $0.append(error) }
+                }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) {
+            throw failure
+        }
     }
 }

@@ -28,7 +28,9 @@ final class PartitionOwner {
         self.configuration = configuration
         self.status = status
         self.metrics = metrics
-        self.restorer = ChangelogRestorer(kafka: kafka, changelogTopic: configuration.changelogTopic, logger: logger)
+        self.restorer = ChangelogRestorer(
+            kafka: kafka, changelogTopic: configuration.changelogTopic,
+            bufferRecords: configuration.restoreBufferRecords, logger: logger)
         self.logger = logger
     }
 

@@ -37,6 +37,8 @@ public struct KairosConfiguration: Sendable {
     public var misfireGraceMilliseconds: Int64
     /// How long shutdown may take to finish in-flight work before it gives up on it.
     public var shutdownDeadlineMilliseconds: Int
+    /// Changelog records a restore reads before it writes them to the stores.
+    public var restoreBufferRecords: Int
     /// Host patterns HTTP targets may name (`*.example.com`); empty allows no HTTP target.
     public var allowedHTTPHosts: [String]
     /// Whether HTTP targets may reach loopback, private and link-local addresses.
@@ -91,6 +93,8 @@ public struct KairosConfiguration: Sendable {
                 "A recurring occurrence late by at most this much fires, late, and the following ones catch up in order. Older ones were missed (no instance owned the partition): by default they collapse into one late firing; with `kairos-misfire: skip` they are skipped."),
         Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
                 "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."),
+        Setting("KAIROS_RESTORE_BUFFER_RECORDS", flag: "--restore-buffer-records", default: "50000",
+                "Changelog records a restore reads (over all the partitions it rebuilds) before writing them to the stores, the stores in parallel: more is faster and takes more memory, about 1 KiB per record of a 100-byte payload (1-10000000)."),
         Setting("KAIROS_ALLOWED_HTTP_HOSTS", flag: "--allowed-http-hosts", default: "(none)",
                 "Comma-separated host patterns HTTP targets may name: `api.example.com`, `*.example.com` (any subdomain), `*` (any host). Empty: HTTP targets are refused."),
         Setting("KAIROS_HTTP_ALLOW_PRIVATE", flag: "--http-allow-private", default: "false",
@@ -303,6 +307,7 @@ public struct KairosConfiguration: Sendable {
         maxPayloadBytes = try integer("KAIROS_MAX_PAYLOAD_BYTES", 1_048_576, 0...100_000_000)
         misfireGraceMilliseconds = try integer("KAIROS_MISFIRE_GRACE_MS", 60_000, 0...Int64(31_536_000_000))
         shutdownDeadlineMilliseconds = try integer("KAIROS_SHUTDOWN_DEADLINE_MS", 10_000, 0...600_000)
+        restoreBufferRecords = try integer("KAIROS_RESTORE_BUFFER_RECORDS", 50_000, 1...10_000_000)
         allowedHTTPHosts = (value("KAIROS_ALLOWED_HTTP_HOSTS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         for pattern in allowedHTTPHosts where pattern != "*" {
