@@ -7,9 +7,9 @@ import ScheduleModel
 enum ChangelogRecord {
     static let progressKey: [UInt8] = [0xFF] + Array("commands-next-offset".utf8)
 
-    static func state(_ schedule: Schedule, topic: String, partition: Int32) -> KafkaProducerRecord {
-        KafkaProducerRecord(
-            topic: topic, partition: partition, key: Array(schedule.id.utf8), value: ScheduleCodec.encode(schedule))
+    /// A schedule's state; `encoded` is `ScheduleCodec.encode(schedule)`.
+    static func state(id: String, encoded: [UInt8], topic: String, partition: Int32) -> KafkaProducerRecord {
+        KafkaProducerRecord(topic: topic, partition: partition, key: Array(id.utf8), value: encoded)
     }
 
     static func tombstone(id: String, topic: String, partition: Int32) -> KafkaProducerRecord {
@@ -40,7 +40,7 @@ enum ChangelogRecord {
             return .change(.delete(id: String(decoding: key, as: UTF8.self)))
         }
         do {
-            return .change(.upsert(try ScheduleCodec.decode(value)))
+            return .change(.upsert(try ScheduleCodec.decode(value), encoded: value))
         } catch {
             return .unreadable("schedule \(String(decoding: key, as: UTF8.self)): \(error)")
         }

@@ -1,7 +1,6 @@
 import Foundation
 import KafkaClient
 import Logging
-import Synchronization
 
 /// Rebuilds partitions' stores from `changelog`: each from its store's checkpoint + 1 (the start when it has none)
 /// to the end of its partition, then records the new checkpoint. One consumer reads every partition of an
@@ -21,10 +20,7 @@ struct ChangelogRestorer {
     }
 
     /// What one partition's replay has gathered since its last write to the store.
-    ///
-    /// `@unchecked Sendable`: used by one thread at a time, the restoring thread or, while it waits for a round of
-    /// writes, the one writer the round gives it to.
-    private final class Progress: @unchecked Sendable {
+    private final class Progress {
         let store: ScheduleStore
         let end: Int64
         var records = 0
@@ -38,15 +34,13 @@ struct ChangelogRestorer {
             self.end = end
         }
 
-        func flush() throws {
-            guard let lastOffset else { return }
-            try store.apply(changes, changelogOffset: lastOffset, commandsOffset: commandsOffset)
-            changes.removeAll(keepingCapacity: true)
+        /// What to write: the changes gathered and the checkpoint they reach; nil before the first record.
+        var pendingWrite: StoreWrite? {
+            lastOffset.map {
+                StoreWrite(store: store, changes: changes, changelogOffset: $0, commandsOffset: commandsOffset)
+            }
         }
     }
-
-    /// Stores written at once in a round.
-    private static let writers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
 
     /// Restores `stores` (by partition); returns each one's records replayed and the time the whole restore took.
     func restore(_ stores: [ScheduleStore]) throws -> [Int32: Outcome] {
@@ -132,21 +126,11 @@ struct ChangelogRestorer {
         return progress.mapValues { Outcome(records: $0.records, seconds: seconds) }
     }
 
-    /// Writes what `entries` gathered to their stores, up to `writers` stores at a time.
+    /// Writes what `entries` gathered to their stores (several stores at once).
     private func write(_ entries: [Progress]) throws {
-        let failures = Mutex<[any Error]>([])
-        let workers = min(Self.writers, entries.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for entry in stride(from: worker, to: entries.count, by: workers).map({ entries[$0] }) {
-                do {
-                    try entry.flush()
-                } catch {
-                    failures.withLock { $0.append(error) }
-                }
-            }
-        }
-        if let failure = failures.withLock({ $0.first }) {
-            throw failure
+        try ScheduleStore.applyAll(entries.compactMap(\.pendingWrite))
+        for entry in entries {
+            entry.changes.removeAll(keepingCapacity: true)
         }
     }
 }

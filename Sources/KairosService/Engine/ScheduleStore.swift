@@ -1,10 +1,28 @@
+import Foundation
 import ScheduleModel
 import Storage
+import Synchronization
 
-/// A change to apply to a partition's store.
+/// A change to apply to a partition's store. An upsert may carry the schedule's encoding when the caller has it
+/// (`ScheduleCodec.encode(schedule)`), so it is not encoded again.
 enum StoreChange {
-    case upsert(Schedule, replacing: StoredState = .unknown)
+    case upsert(Schedule, encoded: [UInt8]? = nil, replacing: StoredState = .unknown)
     case delete(id: String, replacing: StoredState = .unknown)
+}
+
+/// Changes for one store and the checkpoint they bring it to.
+///
+/// `@unchecked Sendable`: `ScheduleStore.applyAll` hands each write to one worker while the store's owning thread
+/// waits for them all, so a store is still used by one thread at a time.
+struct StoreWrite: @unchecked Sendable {
+    let store: ScheduleStore
+    var changes: [StoreChange]
+    var changelogOffset: Int64?
+    var commandsOffset: Int64?
+
+    func apply() throws {
+        try store.apply(changes, changelogOffset: changelogOffset, commandsOffset: commandsOffset)
+    }
 }
 
 /// What a change replaces, when the caller knows it from its own reads in the same batch: the store then need not
@@ -92,11 +110,11 @@ final class ScheduleStore {
         }
         for change in changes {
             switch change {
-            case .upsert(let schedule, let replacing):
+            case .upsert(let schedule, let encoded, let replacing):
                 if let old = try indexedAt(schedule.id, replacing) {
                     batch.delete(Self.dueKey(old, schedule.id), in: Self.due)
                 }
-                batch.put(Array(schedule.id.utf8), ScheduleCodec.encode(schedule), in: Self.schedules)
+                batch.put(Array(schedule.id.utf8), encoded ?? ScheduleCodec.encode(schedule), in: Self.schedules)
                 batch.put(Self.dueKey(schedule.fireAt, schedule.id), [], in: Self.due)
                 pending[schedule.id] = .dueAt(schedule.fireAt)
                 floor = min(floor ?? schedule.fireAt, schedule.fireAt)
@@ -117,6 +135,34 @@ final class ScheduleStore {
         guard !batch.isEmpty else { return }
         try database.write(batch, sync: false)
         nextDueTime = try floor.flatMap { try readNextDueTime(from: $0) }
+    }
+
+    /// Stores `applyAll` writes at once.
+    private static let writers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
+    /// Applies each write to its store and returns when all are done; throws the first failure (the other stores
+    /// are written regardless). Writes of many changes go to several stores at once, one thread per store.
+    static func applyAll(_ writes: [StoreWrite]) throws {
+        let changes = writes.reduce(0) { $0 + $1.changes.count }
+        let workers = min(writers, writes.count)
+        // Handing small writes to other threads costs more than it saves.
+        guard workers > 1, changes >= 1_000 else {
+            for write in writes { try write.apply() }
+            return
+        }
+        let failures = Mutex<[any Error]>([])
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: writes.count, by: workers) {
+                do {
+                    try writes[index].apply()
+                } catch {
+                    failures.withLock { $0.append(error) }
+                }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) {
+            throw failure
+        }
     }
 
     /// Schedules whose next firing is due at or before `now`, in (fire time, id) order, at most `limit`.

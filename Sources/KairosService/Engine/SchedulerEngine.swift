@@ -39,8 +39,8 @@ final class SchedulerEngine: @unchecked Sendable {
     private var publishedPartitions: Set<Int32> = []
     private var publishedServers: Set<String> = []
 
-    private static let maxRecordsPerBatch = 5_000
-    private static let maxFiresPerBatch = 5_000
+    private static let maxRecordsPerBatch = 10_000
+    private static let maxFiresPerBatch = 10_000
     /// Upper bound on one poll so a stop request is noticed promptly; new commands end a poll at once.
     private static let maxIdleMilliseconds: Int64 = 200
 
@@ -203,12 +203,15 @@ final class SchedulerEngine: @unchecked Sendable {
 
     private func writeStores(_ batch: OutputBatch, changelogOffsets: [Int32: Int64]) throws {
         let partitions = Set(batch.changes.keys).union(batch.nextCommandOffsets.keys)
-        for partition in partitions {
-            guard let store = owner.stores[partition] else { continue }
-            try store.apply(
-                batch.changes[partition] ?? [], changelogOffset: changelogOffsets[partition],
-                commandsOffset: batch.nextCommandOffsets[partition])
-        }
+        try ScheduleStore.applyAll(
+            partitions.compactMap { partition in
+                owner.stores[partition].map {
+                    StoreWrite(
+                        store: $0, changes: batch.changes[partition] ?? [],
+                        changelogOffset: changelogOffsets[partition],
+                        commandsOffset: batch.nextCommandOffsets[partition])
+                }
+            })
     }
 
     /// After a failed batch: read each partition's commands again from the offset its store reflects (the group's
@@ -242,14 +245,12 @@ final class SchedulerEngine: @unchecked Sendable {
         switch decoder.decode(command) {
         case .success(.schedule(let schedule)):
             let existing = try current(schedule.id, partition: partition, latest: latest)
-            batch.records.append(
-                ChangelogRecord.state(schedule, topic: configuration.changelogTopic, partition: partition))
+            self.record(schedule, replacing: existing, partition: partition, into: &batch)
             batch.records.append(
                 EventRecord(
                     kind: existing == nil ? .scheduled : .replaced, id: schedule.id, occurrence: schedule.occurrence,
                     scheduledFor: schedule.scheduledFor, at: now, partition: partition, detail: nil
                 ).record(topic: configuration.eventsTopic))
-            batch.changes[partition, default: []].append(.upsert(schedule, replacing: .of(existing)))
             batch.tally.commandsApplied += 1
             latest[partition, default: [:]][schedule.id] = .some(schedule)
             undeliverable[partition]?[schedule.id] = nil  // a new version gets a fresh chance at delivery
@@ -635,10 +636,14 @@ final class SchedulerEngine: @unchecked Sendable {
 
     /// Writes a schedule's new state (changelog and store). `stored` is its state in the store, read this batch.
     private func record(
-        _ schedule: Schedule, replacing stored: Schedule, partition: Int32, into batch: inout OutputBatch
+        _ schedule: Schedule, replacing stored: Schedule?, partition: Int32, into batch: inout OutputBatch
     ) {
-        batch.records.append(ChangelogRecord.state(schedule, topic: configuration.changelogTopic, partition: partition))
-        batch.changes[partition, default: []].append(.upsert(schedule, replacing: .of(stored)))
+        // The changelog record and the store hold the same bytes: encoded once.
+        let encoded = ScheduleCodec.encode(schedule)
+        batch.records.append(
+            ChangelogRecord.state(
+                id: schedule.id, encoded: encoded, topic: configuration.changelogTopic, partition: partition))
+        batch.changes[partition, default: []].append(.upsert(schedule, encoded: encoded, replacing: .of(stored)))
     }
 
     /// Removes a schedule that has nothing left to fire (`schedule` as the store holds it, read this batch).

@@ -59,7 +59,7 @@ final class TransactionCoordinator {
     ) throws {
         var configuration = ProducerConfiguration(kafka: kafka)
         configuration.idempotent = true
-        configuration.lingerMilliseconds = 1
+        configuration.lingerMilliseconds = 0
         if guarantee == .exactlyOnce {
             configuration.transactionalID = transactionalID
             configuration.transactionTimeoutMilliseconds = 30_000
