@@ -38,6 +38,35 @@ import Testing
         #expect(try db.get([]) == nil)
     }
 
+    @Test func batchedGetAnswersEachKeyInOrderFromMemtableAndFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try RocksDatabase(path: dir.path("db"), options: .init(columnFamilies: ["cf"]))
+        defer { db.close() }
+        #expect(try db.get([[UInt8]](), in: "cf").isEmpty)
+        for index in 0..<200 {
+            try db.put(Array("k\(index)".utf8), Array(repeating: UInt8(index), count: index), in: "cf")
+        }
+        try db.flush()  // half on disk, half in the memtable
+        for index in 200..<400 {
+            try db.put(Array("k\(index)".utf8), Array(repeating: UInt8(index % 256), count: index % 7), in: "cf")
+        }
+        try db.put([], [0x01], in: "cf")
+        try db.put([0x00], [], in: "cf")
+        try db.delete(Array("k5".utf8), in: "cf")
+        // Unsorted, with duplicates, missing keys, an empty key and an empty value.
+        let keys: [[UInt8]] = [Array("k399".utf8), Array("k5".utf8), [], Array("nope".utf8), Array("k7".utf8), [0x00]]
+            + (0..<400).map { Array("k\($0)".utf8) }.reversed() + [Array("k7".utf8)]
+        let batched = try db.get(keys, in: "cf")
+        #expect(batched.count == keys.count)
+        for (key, value) in zip(keys, batched) {
+            #expect(value == (try db.get(key, in: "cf")), "key \(key)")
+        }
+        #expect(batched[0] == [] && batched[1] == nil && batched[2] == [0x01])
+        #expect(batched[3] == nil && batched[4] == Array(repeating: 7, count: 7) && batched[5] == [])
+        #expect(throws: StorageError.self) { try db.get([[0x01]], in: "no-such-family") }
+    }
+
     @Test func unknownColumnFamilyIsRejected() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -173,7 +173,7 @@ final class ScheduleStore {
             ids.append(String(decoding: key[8...], as: UTF8.self))
             return ids.count < limit
         }
-        return try ids.compactMap { try schedule(id: $0) }
+        return try schedules(ids: ids)
     }
 
     /// Like `due(upTo:limit:)`, but passes over the ids in `skipping` (deliveries in flight) without reading them.
@@ -192,7 +192,14 @@ final class ScheduleStore {
             ids.append(id)
             return true
         }
-        return (try ids.compactMap { try schedule(id: $0) }, next)
+        return (try schedules(ids: ids), next)
+    }
+
+    /// The schedules of `ids` that exist, in the order of `ids`, read in one batched lookup.
+    private func schedules(ids: [String]) throws -> [Schedule] {
+        try database.get(ids.map { Array($0.utf8) }, in: Self.schedules).compactMap { bytes in
+            try bytes.map(ScheduleCodec.decode)
+        }
     }
 
     /// Bytes the store takes on disk (RocksDB's estimate of its files).

@@ -94,7 +94,7 @@ public struct KairosConfiguration: Sendable {
         Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
                 "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."),
         Setting("KAIROS_RESTORE_BUFFER_RECORDS", flag: "--restore-buffer-records", default: "50000",
-                "Changelog records a restore reads (over all the partitions it rebuilds) before writing them to the stores, the stores in parallel: more is faster and takes more memory, about 1 KiB per record of a 100-byte payload (1-10000000)."),
+                "Changelog records a restore reads (over all the partitions it rebuilds) before writing them to the stores, the stores in parallel: more is faster and takes more memory, about 1 KiB per record of a 100-byte payload (1-10000000). The restore's Kafka client also prefetches up to 128 MiB of changelog."),
         Setting("KAIROS_ALLOWED_HTTP_HOSTS", flag: "--allowed-http-hosts", default: "(none)",
                 "Comma-separated host patterns HTTP targets may name: `api.example.com`, `*.example.com` (any subdomain), `*` (any host). Empty: HTTP targets are refused."),
         Setting("KAIROS_HTTP_ALLOW_PRIVATE", flag: "--http-allow-private", default: "false",
