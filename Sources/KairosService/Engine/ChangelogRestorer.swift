@@ -64,11 +64,13 @@ struct ChangelogRestorer {
         for store in stores {
             let partition = TopicPartition(topic: changelogTopic, partition: store.partition)
             let start = try store.changelogOffset.map { $0 + 1 } ?? TopicPartitionOffset.beginning
-            let end = ends[partition] ?? 0
+            guard let end = ends[partition], end >= 0 else {
+                throw EngineError("the broker gave no end offset for \(partition)")
+            }
             let entry = Progress(store: store, end: end)
             progress[store.partition] = entry
             // Nothing to replay: no fetch for this partition.
-            if end <= 0 || (start >= 0 && start >= end) {
+            if end == 0 || (start >= 0 && start >= end) {
                 entry.caughtUp = true
             } else {
                 assignment.append(TopicPartitionOffset(partition, offset: start))
