@@ -140,7 +140,7 @@ final class TransactionCoordinator {
             try timings.measure(\.store) { try afterDurable(tracker.changelogOffsets) }
         case .atLeastOnce:
             try timings.measure(\.produce) { try produceAll() }
-            // No flush: with linger.ms at 1 the records go out at once, and librdkafka's flush would wait in 10 ms
+            // No flush: with linger.ms at 0 the records go out at once, and librdkafka's flush would wait in 10 ms
             // steps while another thread serves the delivery reports.
             try timings.measure(\.durable) { try tracker.waitForAll(timeout: deliveryTimeout) }
             if let refused = undeliverable() { throw refused }
