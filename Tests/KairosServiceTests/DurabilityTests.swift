@@ -5,14 +5,17 @@ import Testing
 extension EndToEnd {
     /// Crashes, broker faults and the at-least-once mode, through the real binary.
     @Suite(.serialized) struct DurabilityTests {
-        @Test func killNineMidStreamThenRestartOnTheSameStateFiresEverything() async throws {
+        /// At least once, the batches in flight at the kill (acknowledged or not, stores written or not) are fired
+        /// again after the restart, and only they.
+        @Test(arguments: ["exactly-once", "at-least-once"])
+        func killNineMidStreamThenRestartOnTheSameStateFiresEverything(guarantee: String) async throws {
             let scratch = try ScratchDirectory()
             let (broker, bootstrap) = try KairosProcess.broker(in: scratch)
             defer { broker.terminate() }
             let state = scratch.path("state")
+            let extra = ["KAIROS_INSTANCE_ID": "only", "KAIROS_DELIVERY_GUARANTEE": guarantee]
             var kairos = try KairosProcess.scheduler(
-                bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("1.log"),
-                extra: ["KAIROS_INSTANCE_ID": "only"])
+                bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("1.log"), extra: extra)
             try kairos.waitForLog("partition assigned", count: 4)
             let count = 600
             let commands = try CommandProducer(bootstrap: bootstrap)
@@ -22,8 +25,7 @@ extension EndToEnd {
             let killedAt = nowMilliseconds()
             kairos.kill()
             kairos = try KairosProcess.scheduler(
-                bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("2.log"),
-                extra: ["KAIROS_INSTANCE_ID": "only"])
+                bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("2.log"), extra: extra)
             defer { kairos.terminate() }
 
             let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.kill")
@@ -32,10 +34,11 @@ extension EndToEnd {
             let byID = Dictionary(grouping: fired, by: \.id)
             #expect(byID.count == count, "missing \(count - byID.count); log:\n\(kairos.log)")
             expectRepeatsOnlyFromTheKilledTransaction(byID, killedAt: killedAt)
-            print("kill -9: \(fired.count) records for \(count) schedules")
+            print("kill -9 (\(guarantee)): \(fired.count) records for \(count) schedules")
         }
 
-        @Test func brokerOutageAndInjectedErrorsCostNoScheduleAndDuplicateNone() async throws {
+        @Test(arguments: ["exactly-once", "at-least-once"])
+        func brokerOutageAndInjectedErrorsCostNoScheduleAndDuplicateNone(guarantee: String) async throws {
             let scratch = try ScratchDirectory()
             let cluster = try EmbeddedKafkaCluster()
             for role in ["commands", "changelog", "events", "dlq"] {
@@ -43,7 +46,8 @@ extension EndToEnd {
             }
             try cluster.createTopic("e2e.faults", partitions: 2)
             let kairos = try KairosProcess.scheduler(
-                bootstrap: cluster.bootstrapServers, stateDirectory: scratch.path("s"), logPath: scratch.path("k.log"))
+                bootstrap: cluster.bootstrapServers, stateDirectory: scratch.path("s"), logPath: scratch.path("k.log"),
+                extra: ["KAIROS_DELIVERY_GUARANTEE": guarantee])
             defer { kairos.terminate() }
             try kairos.waitForLog("partition assigned", count: 4)
 
@@ -71,10 +75,10 @@ extension EndToEnd {
             #expect(byID.count == count, "missing \(count - byID.count); log:\n\(kairos.log)")
             let aborted = kairos.log.contains("batch failed")
             let repeated = byID.filter { $0.value.count > 1 }.keys.sorted()
-            // An aborted batch stays visible on the embedded broker (see EmbeddedKafkaCluster); without one, nothing
-            // may repeat.
+            // An aborted batch stays visible on the embedded broker (see EmbeddedKafkaCluster), and at least once a
+            // failed batch is redone; without one, nothing may repeat.
             #expect(aborted || repeated.isEmpty, "fired more than once: \(repeated.prefix(10))")
-            print("faults: \(fired.count) records for \(count) schedules; aborted batches: \(aborted); repeats: \(repeated.count)")
+            print("faults (\(guarantee)): \(fired.count) records for \(count) schedules; aborted batches: \(aborted); repeats: \(repeated.count)")
             #expect(kairos.process.isRunning)
         }
 

@@ -6,12 +6,13 @@ import Testing
 extension EndToEnd {
     /// and misfires after an outage.
     @Suite(.serialized) struct RecurringScheduleTests {
-        @Test func everyTwoSecondsFiresEachOccurrenceOnceThroughAKillAndRestart() async throws {
+        @Test(arguments: ["exactly-once", "at-least-once"])
+        func everyTwoSecondsFiresEachOccurrenceOnceThroughAKillAndRestart(guarantee: String) async throws {
             let scratch = try ScratchDirectory()
             let (broker, bootstrap) = try KairosProcess.broker(in: scratch)
             defer { broker.terminate() }
             let state = scratch.path("state")
-            let extra = ["KAIROS_INSTANCE_ID": "only"]
+            let extra = ["KAIROS_INSTANCE_ID": "only", "KAIROS_DELIVERY_GUARANTEE": guarantee]
             var kairos = try KairosProcess.scheduler(
                 bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("1.log"), extra: extra)
             try kairos.waitForLog("partition assigned", count: 4)

@@ -9,8 +9,9 @@ import Logging
 /// `changelog`-k before any command of k is read: the rebalance handler runs inside the consumer's poll, on the
 /// engine thread, so nothing of k is consumed or fired until it returns. It returns the offset after the last
 /// command the store reflects, so consumption resumes exactly there. On revocation the engine has no transaction
-/// open (every batch is committed before the next poll), so the store is simply closed and kept on disk for a
-/// quick return; a lost partition is closed the same way, without committing anything for it.
+/// open (every exactly-once batch is committed before the next poll), and at-least-once batches still in flight are
+/// settled first (`beforeRelease`), so the store is complete when it is closed and kept on disk for a quick return;
+/// a lost partition is closed the same way.
 final class PartitionOwner {
     private let configuration: KairosConfiguration
     private let restorer: ChangelogRestorer
@@ -20,6 +21,8 @@ final class PartitionOwner {
     private(set) var stores: [Int32: ScheduleStore] = [:]
     /// Set when opening or restoring a store failed; the engine stops on it.
     private(set) var failure: (any Error)?
+    /// Runs before partitions are given up (the engine settles its batches in flight there).
+    var beforeRelease: (() -> Void)?
 
     init(
         configuration: KairosConfiguration, kafka: KafkaConfiguration, status: EngineStatus, metrics: KairosMetrics,
@@ -58,10 +61,12 @@ final class PartitionOwner {
             return take(partitions)
         case .revoked:
             metrics.counter(KairosMetrics.Name.rebalances, [("event", "revoked")]).increment()
+            if !partitions.isEmpty { beforeRelease?() }
             partitions.forEach { release($0, reason: "revoked") }
             return []
         case .lost:
             metrics.counter(KairosMetrics.Name.rebalances, [("event", "lost")]).increment()
+            if !partitions.isEmpty { beforeRelease?() }
             partitions.forEach { release($0, reason: "lost") }
             return []
         }

@@ -12,8 +12,10 @@ enum StoreChange {
 
 /// Changes for one store and the checkpoint they bring it to.
 ///
-/// `@unchecked Sendable`: `ScheduleStore.applyAll` hands each write to one worker while the store's owning thread
-/// waits for them all, so a store is still used by one thread at a time.
+/// `@unchecked Sendable`: a store's writes run one at a time (`ScheduleStore.applyAll` hands each write to one worker
+/// and returns when all are done; the engine applies at-least-once batches in order on one writer thread). The
+/// engine thread may read the store meanwhile: RocksDB allows reads during writes, and `nextDueTime` is behind a
+/// lock.
 struct StoreWrite: @unchecked Sendable {
     let store: ScheduleStore
     var changes: [StoreChange]
@@ -48,7 +50,8 @@ final class ScheduleStore {
     let path: String
     private let database: RocksDatabase
     /// Cached earliest fire time; refreshed after every change.
-    private(set) var nextDueTime: Int64?
+    var nextDueTime: Int64? { earliestFireTime.withLock { $0 } }
+    private let earliestFireTime = Mutex<Int64?>(nil)
 
     /// One block cache for the stores of all partitions.
     private static let blockCache = BlockCache(bytes: 32 << 20)
@@ -71,7 +74,8 @@ final class ScheduleStore {
         // Most reads by id look for a schedule that is new (a command for a new id, a restore into an empty store).
         options.memtableBloomFilter = true
         database = try RocksDatabase(path: path, options: options)
-        nextDueTime = try readNextDueTime()
+        let earliest = try readNextDueTime()
+        earliestFireTime.withLock { $0 = earliest }
     }
 
     func close() {
@@ -134,7 +138,8 @@ final class ScheduleStore {
         }
         guard !batch.isEmpty else { return }
         try database.write(batch, sync: false)
-        nextDueTime = try floor.flatMap { try readNextDueTime(from: $0) }
+        let earliest = try floor.flatMap { try readNextDueTime(from: $0) }
+        earliestFireTime.withLock { $0 = earliest }
     }
 
     /// Stores `applyAll` writes at once.
@@ -176,15 +181,17 @@ final class ScheduleStore {
         return try schedules(ids: ids)
     }
 
-    /// Like `due(upTo:limit:)`, but passes over the ids in `skipping` (deliveries in flight) without reading them.
-    /// Also returns the fire time of the first schedule neither skipped nor returned: when to look again.
-    func due(upTo now: Int64, limit: Int, skipping: Set<String>) throws -> (due: [Schedule], nextDueTime: Int64?) {
+    /// Like `due(upTo:limit:)`, but passes over the ids for which `skipping` is true (deliveries in flight, schedules
+    /// whose newer state is not written yet) without reading them. Also returns the fire time of the first schedule
+    /// neither skipped nor returned: when to look again.
+    func due(upTo now: Int64, limit: Int, skipping: (String) -> Bool) throws -> (due: [Schedule], nextDueTime: Int64?)
+    {
         var ids: [String] = []
         var next: Int64?
         guard let earliest = nextDueTime else { return ([], nil) }
         try database.forEach(in: Self.due, from: Self.dueKey(earliest, "")) { key, _ in
             let id = String(decoding: key[8...], as: UTF8.self)
-            if skipping.contains(id) { return true }
+            if skipping(id) { return true }
             guard let fireAt = Self.decodeInteger(Array(key[0..<8])), fireAt <= now, ids.count < limit else {
                 next = Self.decodeInteger(Array(key[0..<8]))
                 return false

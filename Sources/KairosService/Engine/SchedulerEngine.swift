@@ -26,6 +26,12 @@ final class SchedulerEngine: @unchecked Sendable {
     private let coordinator: TransactionCoordinator
     private let consumer: KafkaConsumer
     private let stopRequested: Atomic<Bool>
+    /// At-least-once batches not settled yet (always empty in exactly-once mode).
+    private var pipeline = CommitPipeline()
+    /// The last batch fired as many schedules as a batch may.
+    private var moreDue = false
+    /// Writes the stores of large acknowledged batches, in order, while the engine builds the next ones.
+    private let storeWriter = DispatchQueue(label: "kairos.store-writer")
     /// Schedules whose fired record Kafka refused for good, by partition and id: dead-lettered when tried again.
     private var undeliverable: [Int32: [String: KafkaError]] = [:]
     /// HTTP requests in flight and schedules waiting for room at their host.
@@ -41,6 +47,8 @@ final class SchedulerEngine: @unchecked Sendable {
 
     private static let maxRecordsPerBatch = 10_000
     private static let maxFiresPerBatch = 10_000
+    /// Batches with at least this many store changes are written on the writer thread.
+    private static let backgroundWriteChanges = 1_000
     /// Upper bound on one poll so a stop request is noticed promptly; new commands end a poll at once.
     private static let maxIdleMilliseconds: Int64 = 200
 
@@ -90,6 +98,8 @@ final class SchedulerEngine: @unchecked Sendable {
         coordinator = try TransactionCoordinator(
             kafka: kafka, guarantee: configuration.deliveryGuarantee, transactionalID: transactionalID,
             commandsTopic: configuration.commandsTopic, changelogTopic: configuration.changelogTopic, logger: logger)
+        // A partition is given up only once the batches in flight are settled, so its store is complete.
+        owner.beforeRelease = { [unowned self] in settleAll() }
     }
 
     /// Asks `run` to return after the batch in progress; safe from any thread.
@@ -125,6 +135,7 @@ final class SchedulerEngine: @unchecked Sendable {
     }
 
     private func shutdown() {
+        settleAll()
         finishDeliveries()
         logger.info("scheduler stopping: leaving the group")
         do {
@@ -139,6 +150,10 @@ final class SchedulerEngine: @unchecked Sendable {
     }
 
     private func iterate() throws {
+        settleAcknowledged()
+        while pipeline.isFull {
+            settleAcknowledged(waitingForOldest: true)
+        }
         let now = Self.nowMilliseconds()
         // Deliveries in flight or waiting for room, per partition. Computed once, before the poll: the poll can only
         // finish deliveries, and a finished one is recorded in this batch, which then skips its schedule anyway.
@@ -146,10 +161,21 @@ final class SchedulerEngine: @unchecked Sendable {
             let ids = webhooks.passedOver(partition: partition)
             if !ids.isEmpty { sets[partition] = ids }
         }
-        let earliest = try owner.stores.compactMap { partition, store in
-            guard let skipping = passedOver[partition] else { return store.nextDueTime }
-            return try store.due(upTo: now, limit: 0, skipping: skipping).nextDueTime
+        // After a full batch of firings more are most likely due: no need to look for the earliest.
+        let earliest = try moreDue ? now : owner.stores.compactMap { partition, store in
+            let passed = passedOver[partition] ?? []
+            let fromStore: Int64?
+            if passed.isEmpty && !pipeline.holdsAny(partition: partition) {
+                fromStore = store.nextDueTime
+            } else {
+                fromStore = try store.due(upTo: now, limit: 0) {
+                    passed.contains($0) || pipeline.holds($0, partition: partition)
+                }.nextDueTime
+            }
+            let fromPipeline = pipeline.earliest(partition: partition) { passed.contains($0) }
+            return [fromStore, fromPipeline].compactMap { $0 }.min()
         }.min()
+        // An acknowledged batch in flight wakes the poll too (`send`), so its stores are written without delay.
         let wait = earliest.map { min(max($0 - now, 0), Self.maxIdleMilliseconds) } ?? Self.maxIdleMilliseconds
         let polled = try consumer.poll(maxRecords: Self.maxRecordsPerBatch, timeoutMilliseconds: Int32(wait))
         for error in polled.errors {
@@ -162,56 +188,157 @@ final class SchedulerEngine: @unchecked Sendable {
         }
         try recordWebhookOutcomes(into: &batch, latest: &latest)
         try fireDue(into: &batch, latest: latest, passedOver: passedOver)
+        moreDue = batch.fired >= Self.maxFiresPerBatch
         guard !batch.isEmpty else { return }
         for (partition, next) in batch.nextCommandOffsets {
             batch.records.append(
                 ChangelogRecord.progress(nextOffset: next, topic: configuration.changelogTopic, partition: partition))
         }
-        let commitStarted = ContinuousClock.now
-        do {
-            let timings = try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) {
-                changelogOffsets in
-                try writeStores(batch, changelogOffsets: changelogOffsets)
+        switch configuration.deliveryGuarantee {
+        case .exactlyOnce:
+            let started = ContinuousClock.now
+            do {
+                let timings = try coordinator.commit(batch, consumer: consumer, replacement: deliveryFailed) {
+                    changelogOffsets in
+                    try writeStores(batch, changelogOffsets: changelogOffsets)
+                }
+                committed(batch, commands: polled.records.count, duration: ContinuousClock.now - started, timings)
+            } catch {
+                failed(error)
             }
-            for firing in batch.deadLettered {
-                undeliverable[firing.partition]?[firing.schedule.id] = nil
+        case .atLeastOnce:
+            do {
+                let sent = try coordinator.send(batch, replacement: deliveryFailed) { [consumer] in consumer.wakeUp() }
+                pipeline.append(batch, sent: sent, commands: polled.records.count)
+            } catch {
+                failed(error)
             }
-            metrics.record(batch.tally)
-            metrics.counter(KairosMetrics.Name.batches, [("result", "committed")]).increment()
-            metrics.timer(KairosMetrics.Name.batchDuration).record(duration: ContinuousClock.now - commitStarted)
-            logger.debug(
-                "batch committed",
-                metadata: [
-                    "commands": "\(polled.records.count)", "fired": "\(batch.fired)", "rejected": "\(batch.rejected)",
-                    "records": "\(batch.records.count)", "commit": "\(ContinuousClock.now - commitStarted)",
-                    "phases": "\(timings)",
-                ])
-        } catch let refused as UndeliverableFirings {
+        }
+    }
+
+    /// Settles the at-least-once batches in flight whose acknowledgements are all in, oldest first: starts their
+    /// store writes, and once a write is done commits the batch's offsets and drops it from the pipeline. With
+    /// `waitingForOldest`, waits until the oldest batch is settled.
+    private func settleAcknowledged(waitingForOldest: Bool = false) {
+        for index in pipeline.entries.indices where pipeline.entries[index].write == nil {
+            let entry = pipeline.entries[index]
+            guard entry.sent.isAcknowledged || (waitingForOldest && index == 0) else { break }
+            do {
+                _ = try coordinator.acknowledged(entry.batch, entry.sent)
+            } catch {
+                failed(error)
+                return
+            }
+            let previous = index > 0 ? pipeline.entries[index - 1].write : nil
+            pipeline.writing(
+                startWrite(entry.batch, changelogOffsets: entry.sent.tracker.changelogOffsets, after: previous),
+                at: index)
+        }
+        var waiting = waitingForOldest
+        while let oldest = pipeline.entries.first, let write = oldest.write, waiting || write.isFinished {
+            waiting = false
+            do {
+                var timings = try coordinator.acknowledged(oldest.batch, oldest.sent)
+                timings.store = try write.wait()
+                try timings.measure(\.offsets) { try coordinator.commitOffsets(oldest.batch, consumer: consumer) }
+                committed(
+                    oldest.batch, commands: oldest.commands, duration: ContinuousClock.now - oldest.sent.started,
+                    timings)
+            } catch {
+                failed(error)
+                return
+            }
+            _ = pipeline.removeOldest()
+        }
+    }
+
+    /// Starts writing the stores of an acknowledged batch: at once on this thread when it is small, else on the
+    /// writer thread (in order, after `previous`), which wakes the poll when done.
+    private func startWrite(_ batch: OutputBatch, changelogOffsets: [Int32: Int64], after previous: StoreWriteTicket?)
+        -> StoreWriteTicket
+    {
+        let writes = storeWrites(batch, changelogOffsets: changelogOffsets)
+        let ticket = StoreWriteTicket()
+        @Sendable func write() throws {
+            // A batch is built on the state the one before it leaves: never written without it.
+            if previous?.failed == true {
+                throw EngineError("not written: the store write of an earlier batch failed")
+            }
+            try ScheduleStore.applyAll(writes)
+        }
+        // Writes to a store happen in batch order: inline only once the writer thread has nothing left.
+        if writes.reduce(0, { $0 + $1.changes.count }) < Self.backgroundWriteChanges, previous?.isFinished ?? true {
+            ticket.run(write)
+            return ticket
+        }
+        storeWriter.async { [consumer] in
+            ticket.run(write)
+            consumer.wakeUp()
+        }
+        return ticket
+    }
+
+    /// Settles every batch in flight (before a partition is given up, and at shutdown).
+    private func settleAll() {
+        while !pipeline.isEmpty {
+            settleAcknowledged(waitingForOldest: true)
+        }
+    }
+
+    private func committed(_ batch: OutputBatch, commands: Int, duration: Duration, _ timings: CommitTimings) {
+        for firing in batch.deadLettered {
+            undeliverable[firing.partition]?[firing.schedule.id] = nil
+        }
+        metrics.record(batch.tally)
+        metrics.counter(KairosMetrics.Name.batches, [("result", "committed")]).increment()
+        metrics.timer(KairosMetrics.Name.batchDuration).record(duration: duration)
+        logger.debug(
+            "batch committed",
+            metadata: [
+                "commands": "\(commands)", "fired": "\(batch.fired)", "rejected": "\(batch.rejected)",
+                "records": "\(batch.records.count)", "commit": "\(duration)", "phases": "\(timings)",
+            ])
+    }
+
+    /// After a failed batch: every later batch in flight was built on its state, so they are waited out and dropped,
+    /// and the commands are read again from what the stores reflect.
+    private func failed(_ error: any Error) {
+        let dropped = pipeline.removeAll()
+        for entry in dropped {
+            try? entry.sent.tracker.waitForAll(timeout: .seconds(30))
+        }
+        // Store writes under way finish before the stores are read again.
+        storeWriter.sync {}
+        metrics.counter(KairosMetrics.Name.batches, [("result", "aborted")]).increment(by: 1 + dropped.count)
+        if let refused = error as? UndeliverableFirings {
             for (firing, error) in refused.firings {
                 undeliverable[firing.partition, default: [:]][firing.schedule.id] = error
             }
             logger.warning("fired records refused by Kafka; they go to the DLQ", metadata: ["error": "\(refused)"])
-            metrics.counter(KairosMetrics.Name.batches, [("result", "aborted")]).increment()
             rewind()
-        } catch {
-            logger.warning("batch failed; rewinding to the stored state", metadata: ["error": "\(error)"])
-            metrics.counter(KairosMetrics.Name.batches, [("result", "aborted")]).increment()
+        } else {
+            logger.warning(
+                "batch failed; rewinding to the stored state",
+                metadata: ["error": "\(error)", "dropped_batches": "\(dropped.count)"])
             rewind()
             Thread.sleep(forTimeInterval: 0.2)
         }
     }
 
     private func writeStores(_ batch: OutputBatch, changelogOffsets: [Int32: Int64]) throws {
+        try ScheduleStore.applyAll(storeWrites(batch, changelogOffsets: changelogOffsets))
+    }
+
+    /// What `batch` changes in each store, with the checkpoint it brings the store to.
+    private func storeWrites(_ batch: OutputBatch, changelogOffsets: [Int32: Int64]) -> [StoreWrite] {
         let partitions = Set(batch.changes.keys).union(batch.nextCommandOffsets.keys)
-        try ScheduleStore.applyAll(
-            partitions.compactMap { partition in
-                owner.stores[partition].map {
-                    StoreWrite(
-                        store: $0, changes: batch.changes[partition] ?? [],
-                        changelogOffset: changelogOffsets[partition],
-                        commandsOffset: batch.nextCommandOffsets[partition])
-                }
-            })
+        return partitions.compactMap { partition in
+            owner.stores[partition].map {
+                StoreWrite(
+                    store: $0, changes: batch.changes[partition] ?? [], changelogOffset: changelogOffsets[partition],
+                    commandsOffset: batch.nextCommandOffsets[partition])
+            }
+        }
     }
 
     /// After a failed batch: read each partition's commands again from the offset its store reflects (the group's
@@ -282,8 +409,10 @@ final class SchedulerEngine: @unchecked Sendable {
         }
     }
 
+    /// A schedule's state as this batch sees it: its own changes, then those of the batches in flight, then the store.
     private func current(_ id: String, partition: Int32, latest: [Int32: [String: Schedule?]]) throws -> Schedule? {
         if let known = latest[partition]?[id] { return known }
+        if let inFlight = pipeline.state(of: id, partition: partition) { return inFlight }
         return try owner.stores[partition]?.schedule(id: id)
     }
 
@@ -294,9 +423,21 @@ final class SchedulerEngine: @unchecked Sendable {
         for partition in owner.ownedPartitions {
             guard let store = owner.stores[partition], batch.fired < Self.maxFiresPerBatch else { continue }
             let limit = Self.maxFiresPerBatch - batch.fired
-            let due =
-                try passedOver[partition].map { try store.due(upTo: now, limit: limit, skipping: $0).due }
-                ?? store.due(upTo: now, limit: limit)
+            let passed = passedOver[partition] ?? []
+            let due: [Schedule]
+            if passed.isEmpty && !pipeline.holdsAny(partition: partition) {
+                due = try store.due(upTo: now, limit: limit)
+            } else {
+                // The store's entries for schedules changed by batches in flight are out of date: their states in
+                // the pipeline decide.
+                let stored = try store.due(upTo: now, limit: limit) {
+                    passed.contains($0) || pipeline.holds($0, partition: partition)
+                }.due
+                let inFlight = pipeline.due(partition: partition, upTo: now) { passed.contains($0) }
+                due =
+                    inFlight.isEmpty
+                    ? stored : Array((stored + inFlight).sorted { ($0.fireAt, $0.id) < ($1.fireAt, $1.id) }.prefix(limit))
+            }
             for schedule in due {
                 // A command in this batch changed the schedule: its new state decides, next iteration.
                 if latest[partition]?[schedule.id] != nil { continue }
@@ -440,8 +581,9 @@ final class SchedulerEngine: @unchecked Sendable {
                     duration: completion.duration)
             }
             let id = entry.schedule.id
-            guard let store = owner.stores[partition], latest[partition]?[id] == nil,
-                try store.schedule(id: id) == entry.schedule, case .http(let target) = entry.schedule.target
+            guard owner.stores[partition] != nil, latest[partition]?[id] == nil,
+                try current(id, partition: partition, latest: latest) == entry.schedule,
+                case .http(let target) = entry.schedule.target
             else { continue }
             let schedule = positioned(entry.schedule, at: entry.occurrence)
             let due = entry.occurrence

@@ -43,8 +43,9 @@ struct OutputBatch {
 
 /// How a firing commits. In exactly-once mode one Kafka transaction holds a batch's fired records, changelog
 /// updates, events, dead letters and `commands` offsets (KIP-447: fenced through the consumer's group metadata).
-/// In at-least-once mode the idempotent producer writes the same records, waits for every acknowledgement, and the
-/// offsets are committed only after that and after the store is written.
+/// In at-least-once mode the idempotent producer writes the same records: `send` hands them over and returns, and
+/// `finish` waits for every acknowledgement, then the store is written and the offsets committed, so the engine
+/// builds the next batches meanwhile (`CommitPipeline`).
 final class TransactionCoordinator {
     private let configuration: ProducerConfiguration
     private let guarantee: DeliveryGuarantee
@@ -83,44 +84,23 @@ final class TransactionCoordinator {
         return producer
     }
 
-    /// Writes `batch`. In at-least-once mode `afterDurable` runs between the acknowledgements and the offset commit
-    /// (it writes the stores); in exactly-once mode after the commit. A fired record that the producer refuses at
-    /// once is replaced by `replacement(firing, error)` (its dead letter) in the same batch; one refused later fails
-    /// the batch with `UndeliverableFirings`.
+    /// Writes `batch` and waits until it is durable. In at-least-once mode `afterDurable` runs between the
+    /// acknowledgements and the offset commit (it writes the stores); in exactly-once mode after the commit. A fired
+    /// record that the producer refuses at once is replaced by `replacement(firing, error)` (its dead letter) in the
+    /// same batch; one refused later fails the batch with `UndeliverableFirings`.
     func commit(
         _ batch: OutputBatch, consumer: KafkaConsumer,
         replacement: (Firing, KafkaError) -> [KafkaProducerRecord],
         afterDurable: ([Int32: Int64]) throws -> Void
     ) throws -> CommitTimings {
-        var timings = CommitTimings()
-        let tracker = DeliveryTracker(changelogTopic: changelogTopic)
-        let offsets = batch.nextCommandOffsets.map {
-            TopicPartitionOffset(topic: commandsTopic, partition: $0.key, offset: $0.value)
-        }
-        func produceAll() throws {
-            for (index, record) in batch.records.enumerated() {
-                do {
-                    try producer.produce(record, onDelivery: tracker.expect(index: index))
-                } catch {
-                    tracker.forget(index: index)
-                    guard error.isUndeliverableRecord, let firing = batch.firings[index] else { throw error }
-                    for substitute in replacement(firing, error) {
-                        try producer.produce(substitute, onDelivery: tracker.expect(index: nil))
-                    }
-                }
-            }
-        }
-        func undeliverable() -> UndeliverableFirings? {
-            let refused = tracker.failures.compactMap { index, error in
-                batch.firings[index].flatMap { error.isUndeliverableRecord ? ($0, error) : nil }
-            }
-            return refused.isEmpty ? nil : UndeliverableFirings(firings: refused)
-        }
         switch guarantee {
         case .exactlyOnce:
+            var timings = CommitTimings()
+            let tracker = DeliveryTracker(changelogTopic: changelogTopic)
+            let offsets = commandOffsets(batch)
             do {
                 try producer.beginTransaction()
-                try timings.measure(\.produce) { try produceAll() }
+                try timings.measure(\.produce) { try produceAll(batch, tracker: tracker, replacement: replacement) }
                 try timings.measure(\.offsets) {
                     if !offsets.isEmpty {
                         try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata())
@@ -135,24 +115,90 @@ final class TransactionCoordinator {
             } catch {
                 recover(from: error)
                 try? tracker.waitForAll(timeout: .seconds(5))
-                throw undeliverable() ?? error
+                throw undeliverable(batch, tracker) ?? error
             }
             try timings.measure(\.store) { try afterDurable(tracker.changelogOffsets) }
+            return timings
         case .atLeastOnce:
-            try timings.measure(\.produce) { try produceAll() }
-            // No flush: with linger.ms at 0 the records go out at once, and librdkafka's flush would wait in 10 ms
-            // steps while another thread serves the delivery reports.
-            try timings.measure(\.durable) { try tracker.waitForAll(timeout: deliveryTimeout) }
-            if let refused = undeliverable() { throw refused }
-            if let failure = tracker.failures.first { throw failure.1 }
-            try timings.measure(\.store) { try afterDurable(tracker.changelogOffsets) }
-            try timings.measure(\.offsets) {
-                if !offsets.isEmpty {
-                    try consumer.commit(offsets)
+            let sent = try send(batch, replacement: replacement)
+            return try finish(batch, sent, consumer: consumer, afterDurable: afterDurable)
+        }
+    }
+
+    /// At-least-once: hands `batch` to the producer and returns without waiting for the acknowledgements;
+    /// `acknowledged` runs (on the producer's thread) once they are all in. `finish` completes it.
+    func send(
+        _ batch: OutputBatch, replacement: (Firing, KafkaError) -> [KafkaProducerRecord],
+        acknowledged: @escaping @Sendable () -> Void = {}
+    ) throws -> SentBatch {
+        precondition(guarantee == .atLeastOnce, "an exactly-once batch commits in one transaction")
+        let started = ContinuousClock.now
+        let tracker = DeliveryTracker(changelogTopic: changelogTopic)
+        // No flush: with linger.ms at 0 the records go out at once, and librdkafka's flush would wait in 10 ms
+        // steps while another thread serves the delivery reports.
+        try produceAll(batch, tracker: tracker, replacement: replacement)
+        tracker.seal(onComplete: acknowledged)
+        return SentBatch(tracker: tracker, started: started, produced: ContinuousClock.now)
+    }
+
+    /// At-least-once: waits for the acknowledgements of a batch from `send`, runs `afterDurable` (it writes the
+    /// stores), then commits the `commands` offsets. Throws if a record failed, before `afterDurable`.
+    func finish(
+        _ batch: OutputBatch, _ sent: SentBatch, consumer: KafkaConsumer,
+        afterDurable: ([Int32: Int64]) throws -> Void
+    ) throws -> CommitTimings {
+        var timings = try acknowledged(batch, sent)
+        try timings.measure(\.store) { try afterDurable(sent.tracker.changelogOffsets) }
+        try timings.measure(\.offsets) { try commitOffsets(batch, consumer: consumer) }
+        return timings
+    }
+
+    /// At-least-once: waits for the acknowledgements of a batch from `send`; throws if a record failed. Then the
+    /// stores may be written (`changelogOffsets` of the tracker are where they are), and the offsets committed.
+    func acknowledged(_ batch: OutputBatch, _ sent: SentBatch) throws -> CommitTimings {
+        var timings = CommitTimings()
+        timings.produce = sent.produced - sent.started
+        try sent.tracker.waitForAll(timeout: deliveryTimeout)
+        timings.durable = (sent.tracker.completedAt ?? ContinuousClock.now) - sent.produced
+        if let refused = undeliverable(batch, sent.tracker) { throw refused }
+        if let failure = sent.tracker.failures.first { throw failure.1 }
+        return timings
+    }
+
+    /// At-least-once: commits the `commands` offsets a batch consumed, once its stores are written.
+    func commitOffsets(_ batch: OutputBatch, consumer: KafkaConsumer) throws {
+        let offsets = commandOffsets(batch)
+        if !offsets.isEmpty {
+            try consumer.commit(offsets)
+        }
+    }
+
+    private func commandOffsets(_ batch: OutputBatch) -> [TopicPartitionOffset] {
+        batch.nextCommandOffsets.map { TopicPartitionOffset(topic: commandsTopic, partition: $0.key, offset: $0.value) }
+    }
+
+    private func produceAll(
+        _ batch: OutputBatch, tracker: DeliveryTracker, replacement: (Firing, KafkaError) -> [KafkaProducerRecord]
+    ) throws {
+        for (index, record) in batch.records.enumerated() {
+            do {
+                try producer.produce(record, onDelivery: tracker.expect(index: index))
+            } catch {
+                tracker.forget(index: index)
+                guard error.isUndeliverableRecord, let firing = batch.firings[index] else { throw error }
+                for substitute in replacement(firing, error) {
+                    try producer.produce(substitute, onDelivery: tracker.expect(index: nil))
                 }
             }
         }
-        return timings
+    }
+
+    /// The batch's fired records that Kafka refused for good, if any.
+    private func undeliverable(_ batch: OutputBatch, _ tracker: DeliveryTracker) -> UndeliverableFirings? {
+        let refused = tracker.failures.compactMap { index, error in
+            batch.firings[index].flatMap { error.isUndeliverableRecord ? ($0, error) : nil }
+        }
+        return refused.isEmpty ? nil : UndeliverableFirings(firings: refused)
     }
 
     /// A record's delivery report comes at the latest when its message timeout expires.
@@ -181,6 +227,16 @@ final class TransactionCoordinator {
     func close() {
         try? producer.flush(timeoutMilliseconds: 10_000)
     }
+}
+
+/// An at-least-once batch handed to the producer (`TransactionCoordinator.send`), its acknowledgements counted.
+struct SentBatch {
+    let tracker: DeliveryTracker
+    let started: ContinuousClock.Instant
+    let produced: ContinuousClock.Instant
+
+    /// Whether every record has its delivery report.
+    var isAcknowledged: Bool { tracker.isComplete }
 }
 
 /// Where a batch's commit spent its time, for the debug log.
@@ -217,6 +273,11 @@ final class DeliveryTracker: Sendable {
         var changelogOffsets: [Int32: Int64] = [:]
         var failures: [Int: KafkaError] = [:]
         var otherFailure: KafkaError?
+        /// Set by `seal`: every record is registered, and this runs when the last report is in.
+        var sealed = false
+        var onComplete: (@Sendable () -> Void)?
+        /// When the last report came in, once sealed.
+        var completedAt: ContinuousClock.Instant?
     }
 
     private let changelogTopic: String
@@ -231,7 +292,7 @@ final class DeliveryTracker: Sendable {
     func expect(index: Int?) -> KafkaProducer.DeliveryHandler {
         state.withLock { $0.outstanding += 1 }
         return { [self] result in
-            state.withLock { state in
+            let completed = state.withLock { state -> (@Sendable () -> Void)? in
                 switch result {
                 case .success(let report):
                     if report.topic == changelogTopic {
@@ -246,10 +307,35 @@ final class DeliveryTracker: Sendable {
                     }
                 }
                 state.outstanding -= 1
+                guard state.sealed, state.outstanding == 0 else { return nil }
+                state.completedAt = ContinuousClock.now
+                return state.onComplete
             }
             done.signal()
+            completed?()
         }
     }
+
+    /// Marks every record registered; `onComplete` runs once all their reports are in (at once if they are).
+    func seal(onComplete: @escaping @Sendable () -> Void) {
+        let complete = state.withLock { state in
+            state.sealed = true
+            state.onComplete = onComplete
+            if state.outstanding == 0 {
+                state.completedAt = ContinuousClock.now
+            }
+            return state.outstanding == 0
+        }
+        if complete {
+            onComplete()
+        }
+    }
+
+    /// Whether every registered record has its report.
+    var isComplete: Bool { state.withLock { $0.outstanding == 0 } }
+
+    /// When the last report of a sealed tracker came in.
+    var completedAt: ContinuousClock.Instant? { state.withLock { $0.completedAt } }
 
     /// Takes back a registration whose record the producer refused at once (its handler will never run).
     func forget(index: Int) {

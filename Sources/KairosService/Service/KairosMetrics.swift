@@ -101,8 +101,12 @@ final class KairosMetrics: Sendable {
         add(Name.dlq, [("kind", "delivery_failed")], tally.kafkaDeadLettered + tally.httpDeadLettered)
         add(Name.httpAttempts, [("outcome", "retry")], tally.httpRetried)
         add(Name.httpAttempts, [("outcome", "deferred")], tally.httpDeferred)
+        // One timer per target, looked up once per batch rather than once per firing.
+        var timers: [String: CoreMetrics.Timer] = [:]
         for (target, milliseconds) in tally.lateness {
-            timer(Name.lateness, [("target", target)]).recordMilliseconds(max(0, milliseconds))
+            let latenessTimer = timers[target] ?? timer(Name.lateness, [("target", target)])
+            timers[target] = latenessTimer
+            latenessTimer.recordMilliseconds(max(0, milliseconds))
         }
     }
 }
