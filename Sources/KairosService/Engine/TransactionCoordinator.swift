@@ -43,9 +43,9 @@ struct OutputBatch {
 
 /// How a firing commits. In exactly-once mode one Kafka transaction holds a batch's fired records, changelog
 /// updates, events, dead letters and `commands` offsets (KIP-447: fenced through the consumer's group metadata).
-/// In at-least-once mode the idempotent producer writes the same records: `send` hands them over and returns, and
-/// `finish` waits for every acknowledgement, then the store is written and the offsets committed, so the engine
-/// builds the next batches meanwhile (`CommitPipeline`).
+/// In at-least-once mode the idempotent producer writes the same records: `send` hands them over and returns,
+/// `acknowledged` waits for every acknowledgement, then the engine writes the stores and `commitOffsets` commits the
+/// offsets, so the engine builds the next batches meanwhile (`CommitPipeline`).
 final class TransactionCoordinator {
     private let configuration: ProducerConfiguration
     private let guarantee: DeliveryGuarantee
