@@ -23,6 +23,8 @@ struct CommitPipeline {
         let commands: Int
         /// The batch's store write, once it is acknowledged.
         var write: StoreWriteTicket?
+        /// Where its commit spent its time until then.
+        var timings = CommitTimings()
     }
 
     /// Batches in flight at most; the engine waits for the oldest before building another.
@@ -60,9 +62,10 @@ struct CommitPipeline {
         entries.append(Entry(sequence: sequence, batch: batch, sent: sent, commands: commands))
     }
 
-    /// Notes that the store write of the batch at `index` started.
-    mutating func writing(_ write: StoreWriteTicket, at index: Int) {
+    /// Notes that the batch at `index` is acknowledged (`timings` until then) and its store write started.
+    mutating func writing(_ write: StoreWriteTicket, timings: CommitTimings, at index: Int) {
         entries[index].write = write
+        entries[index].timings = timings
     }
 
     /// Takes the oldest batch out once its changes are in the stores: the stores now answer for the ids it was the

@@ -164,14 +164,9 @@ final class SchedulerEngine: @unchecked Sendable {
         // After a full batch of firings more are most likely due: no need to look for the earliest.
         let earliest = try moreDue ? now : owner.stores.compactMap { partition, store in
             let passed = passedOver[partition] ?? []
-            let fromStore: Int64?
-            if passed.isEmpty && !pipeline.holdsAny(partition: partition) {
-                fromStore = store.nextDueTime
-            } else {
-                fromStore = try store.due(upTo: now, limit: 0) {
-                    passed.contains($0) || pipeline.holds($0, partition: partition)
-                }.nextDueTime
-            }
+            let fromStore =
+                try indexSkip(partition, passed).map { try store.due(upTo: now, limit: 0, skipping: $0).nextDueTime }
+                ?? store.nextDueTime
             let fromPipeline = pipeline.earliest(partition: partition) { passed.contains($0) }
             return [fromStore, fromPipeline].compactMap { $0 }.min()
         }.min()
@@ -223,8 +218,9 @@ final class SchedulerEngine: @unchecked Sendable {
         for index in pipeline.entries.indices where pipeline.entries[index].write == nil {
             let entry = pipeline.entries[index]
             guard entry.sent.isAcknowledged || (waitingForOldest && index == 0) else { break }
+            let timings: CommitTimings
             do {
-                _ = try coordinator.acknowledged(entry.batch, entry.sent)
+                timings = try coordinator.acknowledged(entry.batch, entry.sent)
             } catch {
                 failed(error)
                 return
@@ -232,13 +228,13 @@ final class SchedulerEngine: @unchecked Sendable {
             let previous = index > 0 ? pipeline.entries[index - 1].write : nil
             pipeline.writing(
                 startWrite(entry.batch, changelogOffsets: entry.sent.tracker.changelogOffsets, after: previous),
-                at: index)
+                timings: timings, at: index)
         }
         var waiting = waitingForOldest
         while let oldest = pipeline.entries.first, let write = oldest.write, waiting || write.isFinished {
             waiting = false
             do {
-                var timings = try coordinator.acknowledged(oldest.batch, oldest.sent)
+                var timings = oldest.timings
                 timings.store = try write.wait()
                 try timings.measure(\.offsets) { try coordinator.commitOffsets(oldest.batch, consumer: consumer) }
                 committed(
@@ -409,6 +405,14 @@ final class SchedulerEngine: @unchecked Sendable {
         }
     }
 
+    /// The ids a scan of `partition`'s time index passes over: deliveries in flight or waiting (`passed`) and
+    /// schedules whose newer state is in the pipeline. Nil when there are none.
+    private func indexSkip(_ partition: Int32, _ passed: Set<String>) -> ((String) -> Bool)? {
+        guard !passed.isEmpty || pipeline.holdsAny(partition: partition) else { return nil }
+        let pipeline = pipeline
+        return { passed.contains($0) || pipeline.holds($0, partition: partition) }
+    }
+
     /// A schedule's state as this batch sees it: its own changes, then those of the batches in flight, then the store.
     private func current(_ id: String, partition: Int32, latest: [Int32: [String: Schedule?]]) throws -> Schedule? {
         if let known = latest[partition]?[id] { return known }
@@ -425,18 +429,16 @@ final class SchedulerEngine: @unchecked Sendable {
             let limit = Self.maxFiresPerBatch - batch.fired
             let passed = passedOver[partition] ?? []
             let due: [Schedule]
-            if passed.isEmpty && !pipeline.holdsAny(partition: partition) {
-                due = try store.due(upTo: now, limit: limit)
-            } else {
+            if let skip = indexSkip(partition, passed) {
                 // The store's entries for schedules changed by batches in flight are out of date: their states in
                 // the pipeline decide.
-                let stored = try store.due(upTo: now, limit: limit) {
-                    passed.contains($0) || pipeline.holds($0, partition: partition)
-                }.due
+                let stored = try store.due(upTo: now, limit: limit, skipping: skip).due
                 let inFlight = pipeline.due(partition: partition, upTo: now) { passed.contains($0) }
                 due =
                     inFlight.isEmpty
                     ? stored : Array((stored + inFlight).sorted { ($0.fireAt, $0.id) < ($1.fireAt, $1.id) }.prefix(limit))
+            } else {
+                due = try store.due(upTo: now, limit: limit)
             }
             for schedule in due {
                 // A command in this batch changed the schedule: its new state decides, next iteration.
