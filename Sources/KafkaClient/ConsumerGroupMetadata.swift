@@ -5,13 +5,14 @@ import CRDKafka
 ///
 /// `@unchecked Sendable`: the C object is immutable after creation and destroyed once, in `deinit`.
 public final class ConsumerGroupMetadata: @unchecked Sendable {
-    let pointer: OpaquePointer
+    /// The `rd_kafka_consumer_group_metadata_t`, read by `RDKafkaHandle.sendOffsetsToTransaction`.
+    let cMetadata: OpaquePointer
 
-    init(pointer: OpaquePointer) {
-        self.pointer = pointer
+    init(_ cMetadata: OpaquePointer) {
+        self.cMetadata = cMetadata
     }
 
     deinit {
-        rd_kafka_consumer_group_metadata_destroy(pointer)
+        rd_kafka_consumer_group_metadata_destroy(cMetadata)
     }
 }

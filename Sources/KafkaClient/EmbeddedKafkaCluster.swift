@@ -10,7 +10,8 @@ import Synchronization
 /// commits are acknowledged but not stored, producer fencing is not enforced, and aborted transactional records are
 /// not hidden from read_committed consumers.
 ///
-/// `@unchecked Sendable`: the mock cluster API is thread-safe; the pointers are immutable and freed once.
+/// `@unchecked Sendable`: the mock cluster API is thread-safe; `cluster` is immutable and freed once, by
+/// the `shutdown` that takes the owning handle out of its mutex.
 public final class EmbeddedKafkaCluster: @unchecked Sendable {
     /// Request types of the Kafka protocol, for fault injection.
     public enum APIKey: Int16, Sendable {
@@ -46,9 +47,9 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         case producerFenced = 90
     }
 
-    private let owner: OpaquePointer
+    /// The handle that runs the brokers; nil once shut down.
+    private let owner: Mutex<RDKafkaHandle?>
     private let cluster: OpaquePointer
-    private let destroyed = Atomic<Bool>(false)
     /// `host:port,host:port` of the brokers.
     public let bootstrapServers: String
     /// Ids of the brokers (1...n).
@@ -57,25 +58,22 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
     /// Starts `brokers` brokers on ephemeral loopback ports.
     public init(brokers: Int = 1) throws(KafkaError) {
         guard brokers >= 1 else { throw KafkaError.local("start embedded broker", "at least one broker is needed") }
-        guard let conf = rd_kafka_conf_new() else {
-            throw KafkaError.local("start embedded broker", "could not allocate a configuration")
-        }
-        var errorText = [CChar](repeating: 0, count: 512)
-        // The owning handle never connects anywhere; silence its "no bootstrap.servers" notice.
-        rd_kafka_conf_set(conf, "log_level", "3", &errorText, errorText.count)
-        // The brokers' sockets take this handle's settings: answer small requests at once, not after a delayed ACK.
-        rd_kafka_conf_set(conf, "socket.nagle.disable", "true", &errorText, errorText.count)
-        guard let owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            throw KafkaError.local(
-                "start embedded broker",
-                bufferText(errorText))
-        }
-        guard let cluster = rd_kafka_mock_cluster_new(owner, Int32(brokers)) else {
-            rd_kafka_destroy(owner)
+        let owner = try RDKafkaHandle(
+            kind: .producer,
+            properties: [
+                // The owning handle never connects anywhere; silence its "no bootstrap.servers" notice.
+                ("log_level", "3"),
+                // The brokers' sockets take this handle's settings: answer small requests at once, not after a
+                // delayed ACK.
+                ("socket.nagle.disable", "true"),
+            ],
+            callbacks: RDKafkaCallbacks(logHandler: nil),
+            operation: "start embedded broker"
+        )
+        guard let cluster = owner.makeMockCluster(brokers: Int32(brokers)) else {
             throw KafkaError.local("start embedded broker", "librdkafka could not start the mock cluster")
         }
-        self.owner = owner
+        self.owner = Mutex(owner)
         self.cluster = cluster
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
         self.brokerIDs = (1...Int32(brokers)).map { $0 }
@@ -87,9 +85,11 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
 
     /// Stops the brokers and frees the cluster. Idempotent.
     public func shutdown() {
-        guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        rd_kafka_mock_cluster_destroy(cluster)
-        rd_kafka_destroy(owner)
+        guard let owner = owner.withLock({ $0.take() }) else { return }
+        // The cluster goes first; the owning handle is destroyed as this, its last reference, is released.
+        withExtendedLifetime(owner) {
+            rd_kafka_mock_cluster_destroy(cluster)
+        }
     }
 
     /// Creates a topic (fails with `topicAlreadyExists` if it exists).

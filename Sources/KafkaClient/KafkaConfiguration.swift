@@ -111,6 +111,16 @@ public struct ConsumerConfiguration: Sendable {
     public var enableAutoCommit: Bool = false
     /// Report when a partition's end is reached (see `KafkaPollResult.reachedEnd`).
     public var enablePartitionEOF: Bool = false
+    /// `fetch.wait.max.ms`: longest time a broker holds a fetch open waiting for data, which bounds how late a
+    /// record produced to an idle partition reaches `poll`. nil leaves librdkafka's default (500 ms).
+    public var fetchWaitMaxMilliseconds: Int?
+    /// `queued.min.messages`: how many records per partition the client tries to keep prefetched, which bounds how
+    /// far ahead of `poll` it fetches by count. nil leaves librdkafka's default (100,000).
+    public var queuedMinMessages: Int?
+    /// `queued.max.messages.kbytes`: most kilobytes of prefetched records the client queues (for the consumer as a
+    /// whole), which bounds its memory for records not yet polled; it takes precedence over `queuedMinMessages`.
+    /// nil leaves librdkafka's default (65,536 KB).
+    public var queuedMaxMessagesKilobytes: Int?
 
     public init(kafka: KafkaConfiguration, groupID: String? = nil) {
         self.kafka = kafka
@@ -137,6 +147,15 @@ public struct ConsumerConfiguration: Sendable {
         result.append(("enable.auto.commit", enableAutoCommit ? "true" : "false"))
         result.append(("enable.auto.offset.store", "false"))
         result.append(("enable.partition.eof", enablePartitionEOF ? "true" : "false"))
+        if let fetchWaitMaxMilliseconds {
+            result.append(("fetch.wait.max.ms", String(fetchWaitMaxMilliseconds)))
+        }
+        if let queuedMinMessages {
+            result.append(("queued.min.messages", String(queuedMinMessages)))
+        }
+        if let queuedMaxMessagesKilobytes {
+            result.append(("queued.max.messages.kbytes", String(queuedMaxMessagesKilobytes)))
+        }
         result.append(contentsOf: kafka.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         return result
     }

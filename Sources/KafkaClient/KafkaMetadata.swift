@@ -27,31 +27,4 @@ public struct KafkaMetadata: Sendable {
         }
         return topic
     }
-
-    static func fetch(handle: RDKafkaHandle, timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaMetadata {
-        var pointer: UnsafePointer<rd_kafka_metadata>?
-        try KafkaError.check("fetch metadata", rd_kafka_metadata(handle.pointer, 1, nil, &pointer, timeoutMilliseconds))
-        guard let metadata = pointer else {
-            throw KafkaError.local("fetch metadata", "the broker returned no metadata")
-        }
-        defer { rd_kafka_metadata_destroy(metadata) }
-        let brokers = (0..<Int(metadata.pointee.broker_cnt)).map { metadata.pointee.brokers[$0].id }
-        var topics: [Topic] = []
-        for index in 0..<Int(metadata.pointee.topic_cnt) {
-            let topic = metadata.pointee.topics[index]
-            // Topics that failed to resolve (e.g. being deleted) are left out, as if absent.
-            guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-            let partitions = (0..<Int(topic.partition_cnt)).map { partitionIndex in
-                let partition = topic.partitions[partitionIndex]
-                return Partition(
-                    id: partition.id,
-                    leader: partition.leader,
-                    replicas: (0..<Int(partition.replica_cnt)).map { partition.replicas[$0] },
-                    inSyncReplicas: (0..<Int(partition.isr_cnt)).map { partition.isrs[$0] }
-                )
-            }
-            topics.append(Topic(name: String(cString: topic.topic), partitions: partitions.sorted { $0.id < $1.id }))
-        }
-        return KafkaMetadata(brokerIDs: brokers.sorted(), topics: topics.sorted { $0.name < $1.name })
-    }
 }

@@ -1,7 +1,9 @@
 import CRDKafka
 
 /// Owns one `rd_kafka_t` and the Swift state its C callbacks reach through the handle's opaque pointer.
-/// Every librdkafka handle call in this module goes through an instance of this class.
+/// Every librdkafka call that takes the `rd_kafka_t` goes through a method of this class: the general ones are here,
+/// the rest in extensions named for what they serve (`RDKafkaHandle+Consumer.swift`, `+Rebalance`, `+Producer`,
+/// `+Admin`, `+Metadata`, `+MockCluster`). The public client types hold a handle and call those methods.
 ///
 /// `@unchecked Sendable`: librdkafka handles are thread-safe; the pointer is immutable after `init` and destroyed
 /// exactly once, in `deinit`, when no other reference can be using it.
@@ -11,10 +13,13 @@ final class RDKafkaHandle: @unchecked Sendable {
         case consumer
     }
 
+    /// The `rd_kafka_t`. Internal only because Swift has no access level for "this type's extensions in other
+    /// files": only `RDKafkaHandle`'s own files (`RDKafkaHandle*.swift`) use it; everything else calls the methods.
     let pointer: OpaquePointer
     let callbacks: RDKafkaCallbacks
 
-    /// Builds the configuration, registers the callbacks, and creates the handle.
+    /// Builds the configuration, registers the C callbacks `callbacks` needs (log lines, rebalances), applies
+    /// `configure` for any other, and creates the handle.
     init(
         kind: Kind,
         properties: [(String, String)],
@@ -40,6 +45,10 @@ final class RDKafkaHandle: @unchecked Sendable {
         if callbacks.logHandler != nil {
             rd_kafka_conf_set_log_cb(conf, rdKafkaLogCallback)
         }
+        if callbacks.rebalance != nil {
+            // The callback is in RDKafkaHandle+Rebalance.swift.
+            rd_kafka_conf_set_rebalance_cb(conf, rdKafkaRebalanceCallback)
+        }
         configure(conf)
         let type = kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
         // On success rd_kafka_new takes the configuration; on failure it stays ours.
@@ -56,6 +65,11 @@ final class RDKafkaHandle: @unchecked Sendable {
 
     deinit {
         rd_kafka_destroy(pointer)
+    }
+
+    /// Serves queued callbacks (delivery reports, logs, errors) for up to `timeoutMilliseconds`.
+    func poll(timeoutMilliseconds: Int32) {
+        rd_kafka_poll(pointer, timeoutMilliseconds)
     }
 
     /// The fatal error of the handle, if one was raised (idempotent and transactional producers).
@@ -77,13 +91,12 @@ final class RDKafkaHandle: @unchecked Sendable {
 /// `@unchecked Sendable`: both fields are immutable; `logHandler` is `@Sendable` (librdkafka logs from its own
 /// threads), and `rebalance` is only ever invoked from a consumer poll, on the one thread that polls.
 final class RDKafkaCallbacks: @unchecked Sendable {
-    typealias Rebalance = (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>)
-        -> Void
-
     let logHandler: (@Sendable (KafkaLogLine) -> Void)?
-    let rebalance: Rebalance?
+    /// The rebalance handler of a group consumer; non-nil registers librdkafka's rebalance callback, so the handler
+    /// decides where assigned partitions start (see `RDKafkaHandle+Rebalance.swift`).
+    let rebalance: KafkaConsumer.RebalanceHandler?
 
-    init(logHandler: (@Sendable (KafkaLogLine) -> Void)?, rebalance: Rebalance? = nil) {
+    init(logHandler: (@Sendable (KafkaLogLine) -> Void)?, rebalance: KafkaConsumer.RebalanceHandler? = nil) {
         self.logHandler = logHandler
         self.rebalance = rebalance
     }
@@ -94,6 +107,7 @@ final class RDKafkaCallbacks: @unchecked Sendable {
     }
 }
 
+/// The C log callback stays here, next to the handle that registers it.
 private let rdKafkaLogCallback:
     @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
         handle, level, facility, message in
@@ -150,7 +164,8 @@ func topicPartitionOffsets(_ list: UnsafePointer<rd_kafka_topic_partition_list_t
     for index in 0..<Int(list.pointee.cnt) {
         let element = list.pointee.elems[index]
         result.append(
-            TopicPartitionOffset(topic: String(cString: element.topic), partition: element.partition, offset: element.offset)
+            TopicPartitionOffset(
+                topic: String(cString: element.topic), partition: element.partition, offset: element.offset)
         )
     }
     return result
