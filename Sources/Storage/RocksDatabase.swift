@@ -262,65 +262,6 @@ public final class RocksDatabase: @unchecked Sendable {
         return RocksIterator(database: self, native: native, snapshot: snapshot)
     }
 
-    /// Calls `body` with each key and value of `columnFamily` in [`lower`, `upper`), in
-    /// ascending bytewise key order, or descending if `reverse`, until `body` returns
-    /// `false`. Reads a consistent view (`snapshot`, or the state at the call). No lock is
-    /// held while `body` runs, so it may use this database.
-    ///
-    /// - Throws: ``StorageError`` from RocksDB or when the database is closed meanwhile, or
-    ///   whatever `body` throws.
-    public func forEach(
-        in columnFamily: String? = nil,
-        from lower: [UInt8]? = nil,
-        to upper: [UInt8]? = nil,
-        reverse: Bool = false,
-        snapshot: Snapshot? = nil,
-        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
-    ) throws {
-        let iterator = try makeIterator(in: columnFamily, from: lower, to: upper, snapshot: snapshot)
-        if reverse {
-            try iterator.seekToLast()
-        } else {
-            try iterator.seekToFirst()
-        }
-        while let entry = try iterator.entry() {
-            guard try body(entry.key, entry.value) else { return }
-            if reverse {
-                try iterator.previous()
-            } else {
-                try iterator.next()
-            }
-        }
-    }
-
-    /// Like ``forEach(in:from:to:reverse:snapshot:_:)`` over exactly the keys that start
-    /// with `prefix` (all keys if it is empty).
-    public func forEach(
-        in columnFamily: String? = nil,
-        prefix: [UInt8],
-        reverse: Bool = false,
-        snapshot: Snapshot? = nil,
-        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
-    ) throws {
-        try forEach(
-            in: columnFamily, from: prefix, to: Self.prefixSuccessor(prefix),
-            reverse: reverse, snapshot: snapshot, body)
-    }
-
-    /// The smallest key greater than every key starting with `prefix`, or `nil` if there is
-    /// none (the prefix is empty or all `0xFF`).
-    static func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
-        var successor = prefix
-        while let last = successor.last {
-            if last < 0xFF {
-                successor[successor.count - 1] = last + 1
-                return successor
-            }
-            successor.removeLast()
-        }
-        return nil
-    }
-
     // MARK: - Snapshots
 
     /// Takes a snapshot of the whole database (all column families) for consistent reads
@@ -339,86 +280,12 @@ public final class RocksDatabase: @unchecked Sendable {
         return Snapshot(database: self, native: native)
     }
 
-    // MARK: - Maintenance
-
-    /// Writes a consistent point-in-time copy of the database (all column families) to the
-    /// new directory `path`, using hard links for SST files where possible. The copy can be
-    /// opened as a database of its own.
-    ///
-    /// - Throws: ``StorageError`` for operation `"checkpoint <path>"`, e.g. when `path`
-    ///   already exists.
-    public func checkpoint(to path: String) throws {
-        let operation = "checkpoint \(path)"
-        try withOpenDatabase(operation) { open in
-            let checkpoint = try StorageError.check(operation) { error in
-                rocksdb_checkpoint_object_create(open.db, error)
-            }
-            guard let checkpoint else {
-                throw StorageError(operation: operation, message: "RocksDB returned no checkpoint object")
-            }
-            defer { rocksdb_checkpoint_object_destroy(checkpoint) }
-            // log_size_for_flush 0: always flush memtables so the copy needs no WAL replay.
-            try StorageError.check(operation) { error in
-                rocksdb_checkpoint_create(checkpoint, path, 0, error)
-            }
-        }
-    }
-
-    /// Flushes the memtables of all column families to SST files and waits for the flushes.
-    public func flush() throws {
-        try withOpenDatabase("flush") { open in
-            for name in open.columnFamilyNames {
-                let family = try open.columnFamily(name, operation: "flush")
-                try StorageError.check("flush \(name)") { error in
-                    rocksdb_flush_cf(open.db, open.flushOptions, family, error)
-                }
-            }
-        }
-    }
-
-    /// The value of RocksDB property `name` (e.g. `"rocksdb.stats"`,
-    /// `"rocksdb.estimate-num-keys"`) for `columnFamily`, or `nil` if RocksDB does not know it.
-    public func property(_ name: String, in columnFamily: String? = nil) throws -> String? {
-        try withOpenDatabase("property \(name)") { open in
-            let family = try open.columnFamily(columnFamily, operation: "property \(name)")
-            guard let value = rocksdb_property_value_cf(open.db, family, name) else { return nil }
-            defer { rocksdb_free(value) }
-            return String(cString: value)
-        }
-    }
-
-    /// The value of integer RocksDB property `name` (e.g. `"rocksdb.live-sst-files-size"`)
-    /// for `columnFamily`, or `nil` if it is unknown or not an integer property.
-    public func integerProperty(_ name: String, in columnFamily: String? = nil) throws -> UInt64? {
-        try withOpenDatabase("property \(name)") { open in
-            let family = try open.columnFamily(columnFamily, operation: "property \(name)")
-            var value: UInt64 = 0
-            guard rocksdb_property_int_cf(open.db, family, name, &value) == 0 else { return nil }
-            return value
-        }
-    }
-
-    /// Total bytes of the SST files of all column families
-    /// (`rocksdb.total-sst-files-size`). Excludes the write-ahead log and memtables, so
-    /// recent writes count only after a flush.
-    public func approximateSizeOnDisk() throws -> UInt64 {
-        try withOpenDatabase("approximate size") { open in
-            var total: UInt64 = 0
-            for family in open.columnFamilies.values {
-                var value: UInt64 = 0
-                if rocksdb_property_int_cf(open.db, family, "rocksdb.total-sst-files-size", &value) == 0 {
-                    total += value
-                }
-            }
-            return total
-        }
-    }
-
     // MARK: - Internals shared with RocksIterator and Snapshot
 
     /// Runs `body` with the open handles under the read lock; throws a `closed` error for
-    /// `operation` if the database is closed.
-    private func withOpenDatabase<R>(
+    /// `operation` if the database is closed. (Internal for the extensions in the other
+    /// `RocksDatabase+*.swift` files.)
+    func withOpenDatabase<R>(
         _ operation: @autoclosure () -> String,
         _ body: (NativeDatabase) throws -> R
     ) throws -> R {
