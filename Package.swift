@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "ScheduleModel", targets: ["ScheduleModel"]),
+        .library(name: "KairosWire", targets: ["KairosWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -43,8 +44,11 @@ let package = Package(
         .target(name: "KafkaClient", dependencies: ["CRDKafka"], swiftSettings: strict),
         // Typed Swift layer over RocksDB; knows nothing of schedules.
         .target(name: "Storage", dependencies: ["CRocksDB"], swiftSettings: strict),
-        // Pure schedule model: commands, cron, intervals, time zones. No I/O.
+        // Pure schedule model: schedules, cron, intervals, recurrences, time zones. No I/O.
         .target(name: "ScheduleModel", swiftSettings: strict),
+        // The wire contract: every header name and record format (commands, changelog, events, dead letters, fired
+        // records, webhook headers), each written and read by one type, for the engine and the clients alike.
+        .target(name: "KairosWire", dependencies: ["KafkaClient", "ScheduleModel"], swiftSettings: strict),
         // HTTP delivery of firings: client, retry policy, circuit breakers, host allowlist.
         .target(
             name: "HTTPDelivery",
@@ -55,18 +59,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Configuration, start-up and the scheduler service.
+        // The engine: partition ownership, restore, the store, the delivery loop and how batches commit.
         .target(
-            name: "KairosService",
+            name: "KairosEngine",
             dependencies: [
                 "KafkaClient",
                 "Storage",
                 "ScheduleModel",
+                "KairosWire",
+                "HTTPDelivery",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        // Configuration, start-up, the admin HTTP server and the scheduler service.
+        .target(
+            name: "KairosService",
+            dependencies: [
+                "KafkaClient",
+                "ScheduleModel",
+                "KairosWire",
+                "KairosEngine",
                 "HTTPDelivery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -83,6 +101,7 @@ let package = Package(
             dependencies: [
                 "KafkaClient",
                 "ScheduleModel",
+                "KairosWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
@@ -134,10 +153,16 @@ let package = Package(
             exclude: ["conformance"],
             swiftSettings: strict
         ),
+        .testTarget(name: "KairosWireTests", dependencies: ["KairosWire", "KafkaClient"], swiftSettings: strict),
+        .testTarget(
+            name: "KairosEngineTests",
+            dependencies: ["KairosEngine", "KairosWire", "KafkaClient", "Storage", "WebhookReceiver"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "KairosServiceTests",
             dependencies: [
-                "KairosService", "KafkaClient", "KairosControl", "WebhookReceiver",
+                "KairosService", "KafkaClient", "KairosWire", "KairosControl", "WebhookReceiver",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

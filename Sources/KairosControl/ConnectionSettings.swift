@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+public import KairosWire
 
 /// Where the cluster is and which topics to use, as given on the command line and in the environment.
 public struct ConnectionSettings: Sendable {

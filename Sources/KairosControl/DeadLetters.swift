@@ -1,15 +1,13 @@
 import Foundation
 import KafkaClient
+public import KairosWire
 import ScheduleModel
 import Synchronization
 
 /// Which dead letters `kairosctl dlq list` and `dlq replay` work on.
 public struct DeadLetterFilter: Sendable {
     /// `rejected` (a command Kairos refused) or `delivery-failed` (a firing that gave up).
-    public enum Kind: String, Sendable, CaseIterable {
-        case rejected
-        case deliveryFailed = "delivery-failed"
-    }
+    public typealias Kind = DeadLetterRecord.Kind
 
     /// Only dead letters of this kind.
     public var kind: Kind?
@@ -30,7 +28,7 @@ public struct DeadLetterFilter: Sendable {
 
     func matches(_ record: KafkaConsumerRecord) -> Bool {
         if let offsetFrom, record.offset < offsetFrom { return false }
-        if let kind, record.lastHeader("kairos-error-kind") != kind.rawValue { return false }
+        if let kind, DeadLetterRecord(record).kind != kind { return false }
         if let idPrefix {
             guard let key = record.key, key.starts(with: Array(idPrefix.utf8)) else { return false }
         }
@@ -46,13 +44,6 @@ public struct DeadLetterFilter: Sendable {
             throw .usage("--partition \(partition): \(topic) has partitions 0...\(all.max() ?? 0)")
         }
         return [partition]
-    }
-}
-
-extension KafkaConsumerRecord {
-    /// The text of the last header called `name`.
-    func lastHeader(_ name: String) -> String? {
-        headers.last { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
@@ -116,18 +107,15 @@ public struct DeadLetterView: Encodable, Sendable, Hashable {
     public var valueBytes: Int?
 
     init(_ record: KafkaConsumerRecord) {
+        let letter = DeadLetterRecord(record)
         partition = record.partition
         offset = record.offset
         key = record.key.map { String(decoding: $0, as: UTF8.self) }
-        kind = record.lastHeader("kairos-error-kind") ?? "unknown"
-        error = record.lastHeader("kairos-error") ?? ""
-        if let topic = record.lastHeader("kairos-source-topic") {
-            source =
-                "\(topic)[\(record.lastHeader("kairos-source-partition") ?? "?")]@"
-                + (record.lastHeader("kairos-source-offset") ?? "?")
-        }
-        scheduledFor = record.lastHeader("kairos-scheduled-for").flatMap { Int64($0) }
-        occurrence = record.lastHeader("kairos-occurrence").flatMap { Int64($0) }
+        kind = letter.kind?.rawValue ?? "unknown"
+        error = letter.error
+        source = letter.source.map { "\($0.topicPartition.topic)[\($0.topicPartition.partition)]@\($0.offset)" }
+        scheduledFor = letter.scheduledFor
+        occurrence = letter.occurrence
         timestamp = record.timestamp ?? 0
         valueBytes = record.value?.count
     }
@@ -167,13 +155,6 @@ public struct DeadLetterList: ControlReport {
 /// `kairosctl dlq replay`: writes dead letters back to the commands topic as the commands they were, after checking
 /// each with the scheduler's decoder.
 public struct DeadLetterReplay: Sendable {
-    /// Headers Kairos adds to dead letters; a replayed command drops them and keeps all others.
-    public static let addedHeaders: Set<String> = [
-        "kairos-error", "kairos-error-kind", "kairos-source-topic", "kairos-source-partition",
-        "kairos-source-offset", "kairos-http-status", "kairos-attempts", "kairos-id", "kairos-scheduled-for",
-        "kairos-occurrence", "kairos-fired-at",
-    ]
-
     /// Which dead letters.
     public var filter: DeadLetterFilter
     /// Only report what would be replayed.
@@ -186,14 +167,6 @@ public struct DeadLetterReplay: Sendable {
         self.filter = filter
         self.dryRun = dryRun
         self.force = force
-    }
-
-    /// The command a dead letter came from: its key, value and headers without those Kairos added.
-    static func command(from record: KafkaConsumerRecord) -> (key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]) {
-        let headers = record.headers.filter { header in
-            !addedHeaders.contains(header.name) && !header.name.hasPrefix("kairos-source-")
-        }
-        return (record.key, record.value, headers)
     }
 
     /// Queues `record`; a failure to queue or deliver it is noted in `failures` under `reference`.
@@ -224,7 +197,7 @@ public struct DeadLetterReplay: Sendable {
         let scanner = PartitionScanner(connection: connection)
         try scanner.scan(topic: connection.topics.deadLetters, partitions: partitions) { record in
             guard filter.matches(record) else { return }
-            let command = Self.command(from: record)
+            let command = DeadLetterRecord(record).command
             let timestamp = currentMilliseconds()
             let decoded = decoder.decode(
                 CommandRecord(
@@ -299,7 +272,7 @@ public struct ReplayOutcome: Encodable, Sendable, Hashable {
         partition = record.partition
         offset = record.offset
         key = record.key.map { String(decoding: $0, as: UTF8.self) }
-        kind = record.lastHeader("kairos-error-kind") ?? "unknown"
+        kind = DeadLetterRecord(record).kind?.rawValue ?? "unknown"
         replayed = false
     }
 

@@ -1,24 +1,3 @@
 // KairosControl: the logic of `kairosctl`, the admin CLI. Every command talks to Kafka only (the contract's topics),
-// so it works against any cluster Kairos runs on, with or without a running scheduler.
-
-/// The names of Kairos's topics for one prefix: `<prefix>.commands`, `.changelog`, `.events` and `.dlq`.
-public struct KairosTopics: Sendable, Hashable {
-    /// The prefix (`KAIROS_TOPIC_PREFIX`, `kairos` by default).
-    public let prefix: String
-
-    /// The topics of `prefix`.
-    public init(prefix: String) {
-        self.prefix = prefix
-    }
-
-    /// Where producers write schedule requests.
-    public var commands: String { "\(prefix).commands" }
-    /// The scheduler's compacted state of every live schedule.
-    public var changelog: String { "\(prefix).changelog" }
-    /// Lifecycle events, JSON, keyed by schedule id.
-    public var events: String { "\(prefix).events" }
-    /// Rejected commands and deliveries that gave up.
-    public var deadLetters: String { "\(prefix).dlq" }
-    /// All four, in the order of the contract.
-    public var all: [String] { [commands, changelog, events, deadLetters] }
-}
+// so it works against any cluster Kairos runs on, with or without a running scheduler. The records it reads and
+// writes are those of `KairosWire`.

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import KairosWire
 import ScheduleModel
 
 /// `kairosctl get`: one schedule's full state from the changelog and its recent lifecycle events.
@@ -64,14 +65,13 @@ public struct ScheduleInspection: Sendable {
         let key = Array(id.utf8)
         // All events of one id share a partition (they are keyed by it), so scan order is their order.
         var latest: [EventView] = []
-        let decoder = JSONDecoder()
         try PartitionScanner(connection: connection).scan(
             topic: topic, partitions: try connection.partitions(of: topic, in: metadata),
             from: { _, low, high in max(low, high - Self.eventScanDepth) }
         ) { record in
             guard record.key == key, let value = record.value else { return }
             latest.append(
-                (try? decoder.decode(EventView.self, from: Data(value)))
+                (try? EventView(EventRecord(decoding: value)))
                     ?? EventView(unreadable: String(decoding: value, as: UTF8.self), id: id))
             if latest.count > eventCount * 2 {
                 latest.removeFirst(latest.count - eventCount)
@@ -97,6 +97,16 @@ public struct EventView: Codable, Sendable, Hashable {
     public var partition: Int32?
     /// More about it (a reason, the next attempt, ...).
     public var detail: String?
+
+    init(_ event: EventRecord) {
+        type = event.kind.rawValue
+        id = event.id
+        occurrence = event.occurrence
+        scheduledFor = event.scheduledFor
+        at = event.at
+        partition = event.partition >= 0 ? event.partition : nil
+        detail = event.detail
+    }
 
     init(unreadable text: String, id: String) {
         type = "unreadable"

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import KairosWire
 import ScheduleModel
 
 /// Which schedules `kairosctl list` shows.
@@ -225,21 +226,20 @@ struct ChangelogScan {
     ) throws(ControlError) {
         try PartitionScanner(connection: connection).scan(topic: connection.topics.changelog, partitions: partitions) {
             (record) throws(ControlError) in
-            // Progress records have a key starting with 0xFF, which no UTF-8 schedule id can.
-            guard let key = record.key, let first = key.first, first != 0xFF else { return }
-            let state = Self.state(of: record.value)
+            guard let key = record.key, !ChangelogRecord.isProgress(key: key) else { return }
+            let state = Self.state(key: key, value: record.value)
             let position = TopicPartitionOffset(record.topicPartition, offset: record.offset)
             try apply(String(decoding: key, as: UTF8.self), position, state)
         }
     }
 
-    /// What a changelog value says about its schedule.
-    static func state(of value: [UInt8]?) -> State {
-        guard let value else { return .gone }
-        do {
-            return .live(try ScheduleCodec.decode(value))
-        } catch {
-            return .unreadable(error.message)
+    /// What a changelog record says about its schedule.
+    static func state(key: [UInt8], value: [UInt8]?) -> State {
+        switch ChangelogRecord.entry(key: key, value: value) {
+        case .schedule(let schedule, _): return .live(schedule)
+        case .removed: return .gone
+        case .unreadable(let reason): return .unreadable(reason)
+        case .progress: return .unreadable("a progress record")
         }
     }
 }

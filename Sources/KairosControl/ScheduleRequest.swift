@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import KairosWire
 import ScheduleModel
 
 /// Where `kairosctl schedule` takes the payload from.
@@ -105,57 +106,61 @@ public struct ScheduleRequest: Sendable {
 
     /// The flag behind each header, for messages.
     static let flags: [(header: String, flag: String)] = [
-        ("kairos-http-header-", "--header"), ("kairos-target-partition", "--partition"),
-        ("kairos-target-key", "--key"), ("kairos-target", "--target"), ("kairos-at", "--at"),
-        ("kairos-delay", "--in"), ("kairos-cron", "--cron"), ("kairos-every", "--every"), ("kairos-tz", "--tz"),
-        ("kairos-start", "--start"), ("kairos-end", "--end"), ("kairos-limit", "--limit"),
-        ("kairos-window", "--window"), ("kairos-misfire", "--misfire"), ("kairos-http-method", "--method"),
-        ("kairos-retry-max", "--retry-max"), ("kairos-retry-backoff", "--retry-backoff"),
+        (KairosHeader.httpHeaderPrefix, "--header"), (KairosHeader.targetPartition, "--partition"),
+        (KairosHeader.targetKey, "--key"), (KairosHeader.target, "--target"), (KairosHeader.at, "--at"),
+        (KairosHeader.delay, "--in"), (KairosHeader.cron, "--cron"), (KairosHeader.every, "--every"),
+        (KairosHeader.zone, "--tz"), (KairosHeader.start, "--start"), (KairosHeader.end, "--end"),
+        (KairosHeader.limit, "--limit"), (KairosHeader.window, "--window"), (KairosHeader.misfire, "--misfire"),
+        (KairosHeader.httpMethod, "--method"), (KairosHeader.retryMax, "--retry-max"),
+        (KairosHeader.retryBackoff, "--retry-backoff"),
     ]
 
-    /// The command's headers: the `kairos-*` ones in the contract's order, then the pass-through ones.
-    func headers() throws(ControlError) -> [KafkaHeader] {
+    /// The command this request writes; a usage error when its options contradict each other.
+    func command() throws(ControlError) -> ScheduleCommand {
         let timing = [("--at", at), ("--in", delay), ("--cron", cron), ("--every", every)].filter { $0.1 != nil }
         guard timing.count <= 1 else {
             let given = timing.map(\.0).joined(separator: ", ")
             throw .usage("give at most one of --at, --in, --cron and --every (got \(given))")
         }
-        let optional: [(String, String?)] = [
-            ("kairos-at", at), ("kairos-delay", delay), ("kairos-cron", cron), ("kairos-every", every),
-            ("kairos-tz", zone), ("kairos-start", start), ("kairos-end", end), ("kairos-limit", limit.map(String.init)),
-            ("kairos-window", window), ("kairos-misfire", misfire), ("kairos-target", target),
-            ("kairos-target-key", targetKey), ("kairos-target-partition", targetPartition.map(String.init)),
-            ("kairos-http-method", method), ("kairos-retry-max", retryMax.map(String.init)),
-            ("kairos-retry-backoff", retryBackoff),
-        ]
-        var headers = optional.compactMap { name, value in value.map { KafkaHeader(name, $0) } }
+        var when = ScheduleCommand.When.now
+        if let at { when = .at(at) }
+        if let delay { when = .delay(delay) }
+        if let cron { when = .cron(cron) }
+        if let every { when = .every(every) }
+        var command = ScheduleCommand(id: id, target: target, when: when, payload: payload)
+        command.zone = zone
+        command.start = start
+        command.end = end
+        command.limit = limit
+        command.window = window
+        command.misfire = misfire
+        command.targetKey = targetKey.map { Array($0.utf8) }
+        command.targetPartition = targetPartition
+        command.httpMethod = method
+        command.retryMax = retryMax
+        command.retryBackoff = retryBackoff
         for assignment in httpHeaders {
             guard let header = splitAssignment(assignment), !header.name.isEmpty else {
                 throw .usage("--header '\(assignment)' is not NAME=VALUE")
             }
-            headers.append(KafkaHeader("kairos-http-header-" + header.name.lowercased(), header.value))
+            command.httpHeaders.append(ScheduleHeader(name: header.name, value: Array(header.value.utf8)))
         }
         for assignment in passThroughHeaders {
             guard let header = splitAssignment(assignment), !header.name.isEmpty else {
                 throw .usage("--pass-header '\(assignment)' is not NAME=VALUE")
             }
-            headers.append(KafkaHeader(header.name, header.value))
+            command.passThroughHeaders.append(ScheduleHeader(name: header.name, value: Array(header.value.utf8)))
         }
-        return headers
+        return command
     }
 
     /// The schedule Kairos will make of this request when the command has timestamp `timestamp`, or a usage error
     /// with the reason Kairos would reject it for.
-    func decoded(timestamp: Int64, topics: KairosTopics) throws(ControlError) -> (Schedule, [KafkaHeader]) {
-        let headers = try headers()
-        let record = CommandRecord(
-            key: Array(id.utf8), value: payload,
-            headers: headers.map { ScheduleHeader(name: $0.name, value: $0.value) }, timestamp: timestamp, offset: 0)
-        switch CommandDecoder(policy: .permissive(topics: topics)).decode(record) {
-        case .success(.schedule(let schedule)):
-            return (schedule, headers)
-        case .success(.cancel):
-            throw .usage("the command would cancel \(id) instead of scheduling it")
+    func decoded(timestamp: Int64, topics: KairosTopics) throws(ControlError) -> (Schedule, ScheduleCommand) {
+        let command = try command()
+        switch command.validated(timestamp: timestamp, policy: .permissive(topics: topics)) {
+        case .success(let schedule):
+            return (schedule, command)
         case .failure(let rejection):
             throw .usage("Kairos would reject this command: \(rejection.reason)\(Self.flagHint(for: rejection.reason))")
         }
@@ -172,23 +177,13 @@ public struct ScheduleRequest: Sendable {
     /// Validates the request, writes it to the commands topic and waits for the broker's acknowledgement.
     public func submit(on connection: KairosConnection) async throws(ControlError) -> ScheduleReceipt {
         let timestamp = currentMilliseconds()
-        let (schedule, headers) = try decoded(timestamp: timestamp, topics: connection.topics)
+        let (schedule, command) = try decoded(timestamp: timestamp, topics: connection.topics)
         let written = try await CommandWriter(connection: connection).write(
-            key: Array(id.utf8), value: payload, headers: headers, timestamp: timestamp)
+            command.record(topic: connection.topics.commands, timestamp: timestamp))
         return ScheduleReceipt(
             id: id, topic: written.topic, partition: written.partition, offset: written.offset,
             firstFire: schedule.scheduledFor, dueAt: schedule.fireAt, occurrence: schedule.occurrence,
             recurrence: schedule.recurrence.map(RecurrenceView.init), target: TargetView(schedule.target).text)
-    }
-}
-
-extension CommandPolicy {
-    /// The policy `kairosctl` checks commands with: every topic but Kairos's own and every host are allowed, and
-    /// payloads of any size, so that only what no configuration can allow is refused before producing.
-    static func permissive(topics: KairosTopics) -> CommandPolicy {
-        CommandPolicy(
-            allowedTargets: ["*"], forbiddenTopics: Set(topics.all), maxPayloadBytes: Int.max,
-            httpHosts: HostPolicy(patterns: ["*"], allowPrivate: true))
     }
 }
 
@@ -246,7 +241,7 @@ public struct CancelRequest: Sendable {
             throw .usage("Kairos would reject this cancel: \(rejection.reason)")
         }
         let written = try await CommandWriter(connection: connection).write(
-            key: Array(id.utf8), value: nil, headers: [], timestamp: currentMilliseconds())
+            ScheduleCancellation(id: id).record(topic: connection.topics.commands, timestamp: currentMilliseconds()))
         return CancelReceipt(id: id, topic: written.topic, partition: written.partition, offset: written.offset)
     }
 }
@@ -274,16 +269,13 @@ public struct CancelReceipt: ControlReport {
 struct CommandWriter {
     let connection: KairosConnection
 
-    func write(
-        key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader], timestamp: Int64
-    ) async throws(ControlError) -> DeliveryReport {
-        let topic = connection.topics.commands
+    func write(_ record: KafkaProducerRecord) async throws(ControlError) -> DeliveryReport {
+        let topic = record.topic
         // Producing to a missing topic could create it with the broker's defaults; refuse instead.
         _ = try connection.partitions(of: topic, in: try connection.metadata())
         let producer = try connection.makeProducer()
         do {
-            return try await producer.send(
-                KafkaProducerRecord(topic: topic, key: key, value: value, headers: headers, timestamp: timestamp))
+            return try await producer.send(record)
         } catch {
             throw .failure("writing to \(topic) on \(connection.bootstrapServers) failed: \(error.message)")
         }

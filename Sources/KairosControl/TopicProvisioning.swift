@@ -1,4 +1,5 @@
 import KafkaClient
+import KairosWire
 
 /// `kairosctl topics create` and `topics check`: Kairos's four topics as `topics/topics.conf` describes them.
 public struct TopicProvisioning: Sendable {

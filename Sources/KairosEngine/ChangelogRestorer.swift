@@ -1,11 +1,16 @@
 import Foundation
 import KafkaClient
+import KairosWire
 import Logging
 
-/// Rebuilds partitions' stores from `changelog`: each from its store's checkpoint + 1 (the start when it has none)
-/// to the end of its partition, then records the new checkpoint. One consumer reads every partition of an
-/// assignment at once, so a rebalance that hands over many partitions pays the set-up once and the fetches of all
-/// of them overlap. What was read is written to the stores in rounds, the stores of a round in parallel.
+/// Rebuilds partitions' stores from `changelog` before they serve (invariant 3): each from its store's checkpoint
+/// + 1 (the start when it has none) to the end of its partition, then records the new checkpoint. One consumer
+/// reads every partition of an assignment at once, so a rebalance that hands over many partitions pays the set-up
+/// once and the fetches of all of them overlap. What was read is written to the stores in rounds of at most
+/// `bufferRecords` records, the stores of a round in parallel.
+///
+/// Each partition goes through the states of `PartitionRestore`: registered (its end offset known), restoring
+/// (assigned to the consumer), completed (its position reached the end, and its store written).
 struct ChangelogRestorer {
     let kafka: KafkaConfiguration
     let changelogTopic: String
@@ -19,60 +24,32 @@ struct ChangelogRestorer {
         var seconds: Double
     }
 
-    /// What one partition's replay has gathered since its last write to the store.
-    private final class Progress {
-        let store: ScheduleStore
-        let end: Int64
-        var records = 0
-        var changes: [StoreChange] = []
-        var lastOffset: Int64?
-        var commandsOffset: Int64?
-        var caughtUp = false
-
-        init(store: ScheduleStore, end: Int64) {
-            self.store = store
-            self.end = end
-        }
-
-        /// What to write: the changes gathered and the checkpoint they reach; nil before the first record.
-        var pendingWrite: StoreWrite? {
-            lastOffset.map {
-                StoreWrite(store: store, changes: changes, changelogOffset: $0, commandsOffset: commandsOffset)
-            }
-        }
-    }
-
     /// Restores `stores` (by partition); returns each one's records replayed and the time the whole restore took.
     func restore(_ stores: [ScheduleStore]) throws -> [Int32: Outcome] {
         let started = ContinuousClock.now
-        var kafka = kafka
-        kafka.properties["fetch.wait.max.ms"] = kafka.properties["fetch.wait.max.ms"] ?? "10"
-        // librdkafka 2.0 stops fetching for a second once its queue reaches these limits (100,000 records or 64 MiB
-        // by default), however fast the queue then drains: the queue must hold more than a second of writing.
-        kafka.properties["queued.min.messages"] = kafka.properties["queued.min.messages"] ?? "500000"
-        kafka.properties["queued.max.messages.kbytes"] = kafka.properties["queued.max.messages.kbytes"] ?? "131072"
         var configuration = ConsumerConfiguration(kafka: kafka)
         configuration.isolationLevel = .readCommitted
         configuration.enablePartitionEOF = true
+        configuration.fetchWaitMaxMilliseconds = 10
+        // librdkafka 2.0 stops fetching for a second once its queue reaches these limits (100,000 records or 64 MiB
+        // by default), however fast the queue then drains: the queue must hold more than a second of writing.
+        configuration.queuedMinMessages = 500_000
+        configuration.queuedMaxMessagesKilobytes = 131_072
         let consumer = try KafkaConsumer(configuration: configuration)
         defer { try? consumer.close() }
 
-        var progress: [Int32: Progress] = [:]
-        var assignment: [TopicPartitionOffset] = []
         let ends = try consumer.endOffsets(
             of: stores.map { TopicPartition(topic: changelogTopic, partition: $0.partition) })
+        var restores: [Int32: PartitionRestore] = [:]
+        var assignment: [TopicPartitionOffset] = []
         for store in stores {
             let partition = TopicPartition(topic: changelogTopic, partition: store.partition)
-            let start = try store.changelogOffset.map { $0 + 1 } ?? TopicPartitionOffset.beginning
             guard let end = ends[partition], end >= 0 else {
                 throw EngineError("the broker gave no end offset for \(partition)")
             }
-            let entry = Progress(store: store, end: end)
-            progress[store.partition] = entry
-            // Nothing to replay: no fetch for this partition.
-            if end == 0 || (start >= 0 && start >= end) {
-                entry.caughtUp = true
-            } else {
+            let restore = PartitionRestore(store: store, checkpoint: try store.changelogOffset, end: end)
+            restores[store.partition] = restore
+            if let start = restore.begin() {
                 assignment.append(TopicPartitionOffset(partition, offset: start))
             }
         }
@@ -80,44 +57,35 @@ struct ChangelogRestorer {
             try consumer.assign(assignment)
         }
         var unwritten = 0
-        while progress.values.contains(where: { !$0.caughtUp }) {
+        while restores.values.contains(where: { $0.state != .completed }) {
             let result = try consumer.poll(maxRecords: min(10_000, bufferRecords), timeoutMilliseconds: 500)
             unwritten += result.records.count
             for record in result.records {
-                guard let entry = progress[record.partition] else { continue }
-                switch ChangelogRecord.meaning(of: record) {
-                case .change(let change): entry.changes.append(change)
-                case .progress(let next): entry.commandsOffset = max(entry.commandsOffset ?? next, next)
-                case .unreadable(let reason):
+                guard let restore = restores[record.partition] else { continue }
+                if case .unreadable(let reason) = restore.receive(record) {
                     logger.error(
                         "skipping unreadable changelog record",
                         metadata: [
                             "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
                         ])
                 }
-                entry.lastOffset = record.offset
-                entry.records += 1
             }
             let reachedEnd = Set(
                 result.reachedEnd.filter { $0.topicPartition.topic == changelogTopic }.map(\.topicPartition.partition))
-            let waiting = progress.filter { !$0.value.caughtUp }.map {
+            let restoring = restores.filter { $0.value.state == .restoring }.map {
                 TopicPartition(topic: changelogTopic, partition: $0.key)
             }
             // Done at the end of the partition; the position also moves past transaction markers.
-            let positions = try consumer.position(waiting)
-            var finished: [Progress] = []
-            for position in positions {
+            var finished: [PartitionRestore] = []
+            for position in try consumer.position(restoring) {
                 let partition = position.topicPartition.partition
-                guard let entry = progress[partition] else { continue }
-                if reachedEnd.contains(partition) || position.offset >= entry.end {
-                    entry.caughtUp = true
-                    finished.append(entry)
+                guard let restore = restores[partition] else { continue }
+                if restore.reached(position.offset, endOfPartition: reachedEnd.contains(partition)) {
+                    finished.append(restore)
                 }
             }
             if unwritten >= bufferRecords {
-                try write(progress.values.filter { entry in
-                    !entry.changes.isEmpty || finished.contains { $0 === entry }
-                })
+                try write(restores.values.filter { $0.hasChanges || finished.contains($0) })
                 unwritten = 0
             } else if !finished.isEmpty {
                 try write(finished)
@@ -125,14 +93,97 @@ struct ChangelogRestorer {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return progress.mapValues { Outcome(records: $0.records, seconds: seconds) }
+        return restores.mapValues { Outcome(records: $0.records, seconds: seconds) }
     }
 
-    /// Writes what `entries` gathered to their stores (several stores at once).
-    private func write(_ entries: [Progress]) throws {
-        try ScheduleStore.applyAll(entries.compactMap(\.pendingWrite))
-        for entry in entries {
-            entry.changes.removeAll(keepingCapacity: true)
+    /// Writes what `restores` gathered to their stores (several stores at once).
+    private func write(_ restores: [PartitionRestore]) throws {
+        try ScheduleStore.applyAll(restores.compactMap(\.pendingWrite))
+        for restore in restores {
+            restore.written()
         }
     }
+}
+
+/// One partition's restore, as an explicit state machine (the states of Kafka Streams' changelog reader).
+final class PartitionRestore: Equatable {
+    enum State: Equatable {
+        /// The store is open and the changelog's end offset known; nothing read yet.
+        case registered
+        /// Reading the changelog from the checkpoint + 1.
+        case restoring
+        /// The position reached the end offset: the store reflects the changelog up to it once written.
+        case completed
+    }
+
+    let store: ScheduleStore
+    /// The first changelog offset to read: after the checkpoint, or the start.
+    let start: Int64
+    /// The changelog's end offset when the restore began (for read_committed, its last stable offset).
+    let end: Int64
+    private(set) var state = State.registered
+    /// Records read so far.
+    private(set) var records = 0
+    /// Changes read since the last write.
+    private var changes: [StoreChange] = []
+    private var lastOffset: Int64?
+    private var commandsOffset: Int64?
+
+    init(store: ScheduleStore, checkpoint: Int64?, end: Int64) {
+        self.store = store
+        self.start = checkpoint.map { $0 + 1 } ?? TopicPartitionOffset.beginning
+        self.end = end
+    }
+
+    /// registered → restoring: returns the offset to read from; or registered → completed when there is nothing to
+    /// replay (returns nil).
+    func begin() -> Int64? {
+        precondition(state == .registered, "a restore begins once")
+        if end == 0 || (start >= 0 && start >= end) {
+            state = .completed
+            return nil
+        }
+        state = .restoring
+        return start
+    }
+
+    /// Takes one changelog record; returns what it said.
+    @discardableResult
+    func receive(_ record: KafkaConsumerRecord) -> ChangelogRecord.Entry {
+        let entry = ChangelogRecord.entry(key: record.key, value: record.value)
+        switch entry {
+        case .schedule(let schedule, let encoded): changes.append(.upsert(schedule, encoded: encoded))
+        case .removed(let id): changes.append(.delete(id: id))
+        case .progress(let next): commandsOffset = max(commandsOffset ?? next, next)
+        case .unreadable: break
+        }
+        lastOffset = record.offset
+        records += 1
+        return entry
+    }
+
+    /// restoring → completed once the read position reaches the end (or the consumer reported the partition's end);
+    /// returns whether this call completed it.
+    func reached(_ position: Int64, endOfPartition: Bool) -> Bool {
+        guard state == .restoring, endOfPartition || position >= end else { return false }
+        state = .completed
+        return true
+    }
+
+    /// Whether changes are waiting to be written.
+    var hasChanges: Bool { !changes.isEmpty }
+
+    /// What to write: the changes gathered and the checkpoint they reach; nil before the first record.
+    var pendingWrite: StoreWrite? {
+        lastOffset.map {
+            StoreWrite(store: store, changes: changes, changelogOffset: $0, commandsOffset: commandsOffset)
+        }
+    }
+
+    /// The pending write is in the store.
+    func written() {
+        changes.removeAll(keepingCapacity: true)
+    }
+
+    static func == (left: PartitionRestore, right: PartitionRestore) -> Bool { left === right }
 }

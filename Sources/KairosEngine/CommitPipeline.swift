@@ -1,6 +1,4 @@
-import Foundation
 import ScheduleModel
-import Synchronization
 
 /// At-least-once batches handed to Kafka whose acknowledgements are not all in yet, oldest first, and the state they
 /// leave the schedules they change in.
@@ -14,7 +12,9 @@ import Synchronization
 /// If a batch fails, every later one was built on its state: the engine waits them out, drops them all, and reads
 /// the commands again from what the stores reflect. Their records that Kafka took are repeated then, which the
 /// at-least-once guarantee allows.
-struct CommitPipeline {
+///
+/// Owned by the engine thread. Empty in exactly-once mode, where one transaction at a time is open.
+final class CommitPipeline {
     struct Entry {
         let sequence: Int
         let batch: OutputBatch
@@ -43,7 +43,7 @@ struct CommitPipeline {
     /// Whether the engine must wait for the oldest batch before building another.
     var isFull: Bool { entries.count >= Self.maxBatches || records >= Self.maxRecords }
 
-    mutating func append(_ batch: OutputBatch, sent: SentBatch, commands: Int) {
+    func append(_ batch: OutputBatch, sent: SentBatch, commands: Int) {
         let sequence = nextSequence
         nextSequence += 1
         for (partition, changes) in batch.changes {
@@ -63,14 +63,14 @@ struct CommitPipeline {
     }
 
     /// Notes that the batch at `index` is acknowledged (`timings` until then) and its store write started.
-    mutating func writing(_ write: StoreWriteTicket, timings: CommitTimings, at index: Int) {
+    func writing(_ write: StoreWriteTicket, timings: CommitTimings, at index: Int) {
         entries[index].write = write
         entries[index].timings = timings
     }
 
     /// Takes the oldest batch out once its changes are in the stores: the stores now answer for the ids it was the
     /// last to change.
-    mutating func removeOldest() -> Entry {
+    func removeOldest() -> Entry {
         let entry = entries.removeFirst()
         records -= entry.batch.records.count
         for (partition, changes) in entry.batch.changes {
@@ -93,7 +93,7 @@ struct CommitPipeline {
     }
 
     /// Drops every batch (after a failure: the stores answer again).
-    mutating func removeAll() -> [Entry] {
+    func removeAll() -> [Entry] {
         defer {
             entries.removeAll()
             states.removeAll()
@@ -134,51 +134,5 @@ struct CommitPipeline {
             guard let schedule = entry.schedule, !skipping(schedule.id) else { return nil }
             return schedule.fireAt
         }.min()
-    }
-}
-
-/// The store write of one acknowledged batch: run on the engine thread, or in order on a writer thread while the
-/// engine builds the next batches.
-final class StoreWriteTicket: Sendable {
-    private struct State {
-        var finished = false
-        var failure: (any Error)?
-        var duration = Duration.zero
-    }
-
-    private let state = Mutex(State())
-    private let done = DispatchSemaphore(value: 0)
-
-    /// Runs `write` and records how it went.
-    func run(_ write: () throws -> Void) {
-        let started = ContinuousClock.now
-        var failure: (any Error)?
-        do {
-            try write()
-        } catch {
-            failure = error
-        }
-        let duration = ContinuousClock.now - started
-        state.withLock { state in
-            state.finished = true
-            state.failure = failure
-            state.duration = duration
-        }
-        done.signal()
-    }
-
-    var isFinished: Bool { state.withLock { $0.finished } }
-
-    /// Whether the write finished with an error.
-    var failed: Bool { state.withLock { $0.finished && $0.failure != nil } }
-
-    /// Waits for the write; returns how long it took, or throws its error.
-    func wait() throws -> Duration {
-        while !isFinished {
-            _ = done.wait(timeout: .now() + .milliseconds(100))
-        }
-        let (failure, duration) = state.withLock { ($0.failure, $0.duration) }
-        if let failure { throw failure }
-        return duration
     }
 }

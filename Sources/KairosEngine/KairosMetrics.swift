@@ -5,32 +5,32 @@ import Synchronization
 /// Kairos's metrics (swift-metrics, exported in Prometheus text format on `/metrics`). Every name is here.
 ///
 /// Counters only count what is committed: the engine reports a batch's tallies after its commit succeeded.
-final class KairosMetrics: Sendable {
-    enum Name {
-        static let commands = "kairos_commands_total"
-        static let firings = "kairos_firings_total"
-        static let httpAttempts = "kairos_http_attempts_total"
-        static let lateness = "kairos_fire_lateness_seconds"
-        static let httpDuration = "kairos_http_request_duration_seconds"
-        static let dlq = "kairos_dlq_records_total"
-        static let restoreDuration = "kairos_restore_duration_seconds"
-        static let restoredRecords = "kairos_restored_records_total"
-        static let batches = "kairos_batches_total"
-        static let batchDuration = "kairos_batch_commit_seconds"
-        static let rebalances = "kairos_rebalances_total"
-        static let pending = "kairos_pending_schedules"
-        static let commandsLag = "kairos_commands_lag"
-        static let storeBytes = "kairos_store_size_bytes"
-        static let breaker = "kairos_http_breaker_state"
-        static let partitions = "kairos_partitions_owned"
-        static let ready = "kairos_ready"
+public final class KairosMetrics: Sendable {
+    public enum Name {
+        public static let commands = "kairos_commands_total"
+        public static let firings = "kairos_firings_total"
+        public static let httpAttempts = "kairos_http_attempts_total"
+        public static let lateness = "kairos_fire_lateness_seconds"
+        public static let httpDuration = "kairos_http_request_duration_seconds"
+        public static let dlq = "kairos_dlq_records_total"
+        public static let restoreDuration = "kairos_restore_duration_seconds"
+        public static let restoredRecords = "kairos_restored_records_total"
+        public static let batches = "kairos_batches_total"
+        public static let batchDuration = "kairos_batch_commit_seconds"
+        public static let rebalances = "kairos_rebalances_total"
+        public static let pending = "kairos_pending_schedules"
+        public static let commandsLag = "kairos_commands_lag"
+        public static let storeBytes = "kairos_store_size_bytes"
+        public static let breaker = "kairos_http_breaker_state"
+        public static let partitions = "kairos_partitions_owned"
+        public static let ready = "kairos_ready"
     }
 
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
 
-    init() {
+    public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
         let fine: [Duration] = [
             .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -48,7 +48,7 @@ final class KairosMetrics: Sendable {
     }
 
     /// The metrics in Prometheus text exposition format.
-    func render() -> String {
+    public func render() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
@@ -71,6 +71,11 @@ final class KairosMetrics: Sendable {
             gauges[key] = gauge
             return gauge
         }
+    }
+
+    /// Whether the instance is ready (`/ready`), as a 1/0 gauge.
+    public func recordReadiness(_ ready: Bool) {
+        gauge(Name.ready).record(ready ? 1 : 0)
     }
 
     /// What one committed batch did.

@@ -13,7 +13,7 @@ import Logging
 /// settled first (`beforeRelease`), so the store is complete when it is closed and kept on disk for a quick return;
 /// a lost partition is closed the same way.
 final class PartitionOwner {
-    private let configuration: KairosConfiguration
+    private let settings: EngineSettings
     private let restorer: ChangelogRestorer
     private let logger: Logger
     private let status: EngineStatus
@@ -25,29 +25,29 @@ final class PartitionOwner {
     var beforeRelease: (() -> Void)?
 
     init(
-        configuration: KairosConfiguration, kafka: KafkaConfiguration, status: EngineStatus, metrics: KairosMetrics,
+        settings: EngineSettings, kafka: KafkaConfiguration, status: EngineStatus, metrics: KairosMetrics,
         logger: Logger
     ) {
-        self.configuration = configuration
+        self.settings = settings
         self.status = status
         self.metrics = metrics
         self.restorer = ChangelogRestorer(
-            kafka: kafka, changelogTopic: configuration.changelogTopic,
-            bufferRecords: configuration.restoreBufferRecords, logger: logger)
+            kafka: kafka, changelogTopic: settings.topics.changelog, bufferRecords: settings.restoreBufferRecords,
+            logger: logger)
         self.logger = logger
     }
 
     var ownedPartitions: [Int32] { stores.keys.sorted() }
 
     func storePath(_ partition: Int32) -> String {
-        URL(fileURLWithPath: configuration.stateDirectory)
-            .appendingPathComponent(configuration.groupID)
+        URL(fileURLWithPath: settings.stateDirectory)
+            .appendingPathComponent(settings.groupID)
             .appendingPathComponent(String(partition)).path
     }
 
     /// Handles a rebalance; for assignments returns where each partition's commands resume.
     func handle(_ event: RebalanceEvent) -> [TopicPartitionOffset] {
-        let partitions = event.partitions.filter { $0.topic == configuration.commandsTopic }.map(\.partition)
+        let partitions = event.partitions.filter { $0.topic == settings.topics.commands }.map(\.partition)
         switch event {
         case .assigned:
             metrics.counter(KairosMetrics.Name.rebalances, [("event", "assigned")]).increment()
@@ -128,7 +128,7 @@ final class PartitionOwner {
                     "resume_offset": "\(resume.map(String.init) ?? "committed")",
                 ])
             return resume.map {
-                TopicPartitionOffset(topic: configuration.commandsTopic, partition: partition, offset: $0)
+                TopicPartitionOffset(topic: settings.topics.commands, partition: partition, offset: $0)
             }
         } catch {
             fail(partition, error)
@@ -146,6 +146,18 @@ final class PartitionOwner {
         guard let store = stores.removeValue(forKey: partition) else { return }
         store.close()
         logger.info("partition released", metadata: ["partition": "\(partition)", "reason": "\(reason)"])
+    }
+
+    /// What `batch` changes in each owned store, with the checkpoint it brings the store to.
+    func storeWrites(of batch: OutputBatch, changelogOffsets: [Int32: Int64]) -> [StoreWrite] {
+        let partitions = Set(batch.changes.keys).union(batch.nextCommandOffsets.keys)
+        return partitions.compactMap { partition in
+            stores[partition].map {
+                StoreWrite(
+                    store: $0, changes: batch.changes[partition] ?? [], changelogOffset: changelogOffsets[partition],
+                    commandsOffset: batch.nextCommandOffsets[partition])
+            }
+        }
     }
 
     /// Closes every store (shutdown).

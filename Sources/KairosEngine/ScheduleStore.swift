@@ -1,4 +1,5 @@
 import Foundation
+import KairosWire
 import ScheduleModel
 import Storage
 import Synchronization
@@ -84,12 +85,12 @@ final class ScheduleStore {
 
     /// The last changelog offset this store reflects, if it has one.
     var changelogOffset: Int64? {
-        get throws { try database.get(Self.changelogOffsetKey, in: Self.meta).flatMap(Self.decodeInteger) }
+        get throws { try database.get(Self.changelogOffsetKey, in: Self.meta).flatMap(OrderedInteger.decode) }
     }
 
     /// The offset of the next command to read, if the store has seen one.
     var commandsOffset: Int64? {
-        get throws { try database.get(Self.commandsOffsetKey, in: Self.meta).flatMap(Self.decodeInteger) }
+        get throws { try database.get(Self.commandsOffsetKey, in: Self.meta).flatMap(OrderedInteger.decode) }
     }
 
     func schedule(id: String) throws -> Schedule? {
@@ -131,10 +132,10 @@ final class ScheduleStore {
             }
         }
         if let changelogOffset {
-            batch.put(Self.changelogOffsetKey, Self.encodeInteger(changelogOffset), in: Self.meta)
+            batch.put(Self.changelogOffsetKey, OrderedInteger.encode(changelogOffset), in: Self.meta)
         }
         if let commandsOffset {
-            batch.put(Self.commandsOffsetKey, Self.encodeInteger(commandsOffset), in: Self.meta)
+            batch.put(Self.commandsOffsetKey, OrderedInteger.encode(commandsOffset), in: Self.meta)
         }
         guard !batch.isEmpty else { return }
         try database.write(batch, sync: false)
@@ -184,16 +185,15 @@ final class ScheduleStore {
     /// Like `due(upTo:limit:)`, but passes over the ids for which `skipping` is true (deliveries in flight, schedules
     /// whose newer state is not written yet) without reading them. Also returns the fire time of the first schedule
     /// neither skipped nor returned: when to look again.
-    func due(upTo now: Int64, limit: Int, skipping: (String) -> Bool) throws -> (due: [Schedule], nextDueTime: Int64?)
-    {
+    func due(upTo now: Int64, limit: Int, skipping: (String) -> Bool) throws -> (due: [Schedule], nextDueTime: Int64?) {
         var ids: [String] = []
         var next: Int64?
         guard let earliest = nextDueTime else { return ([], nil) }
         try database.forEach(in: Self.due, from: Self.dueKey(earliest, "")) { key, _ in
             let id = String(decoding: key[8...], as: UTF8.self)
             if skipping(id) { return true }
-            guard let fireAt = Self.decodeInteger(Array(key[0..<8])), fireAt <= now, ids.count < limit else {
-                next = Self.decodeInteger(Array(key[0..<8]))
+            guard let fireAt = OrderedInteger.decode(key[0..<8]), fireAt <= now, ids.count < limit else {
+                next = OrderedInteger.decode(key[0..<8])
                 return false
             }
             ids.append(id)
@@ -224,7 +224,7 @@ final class ScheduleStore {
     private func readNextDueTime(from floor: Int64? = nil) throws -> Int64? {
         var first: Int64?
         try database.forEach(in: Self.due, from: floor.map { Self.dueKey($0, "") }) { key, _ in
-            first = Self.decodeInteger(Array(key[0..<8]))
+            first = OrderedInteger.decode(key[0..<8])
             return false
         }
         return first
@@ -232,17 +232,6 @@ final class ScheduleStore {
 
     /// Fire time (sign-flipped big-endian, so bytes sort like numbers) followed by the id.
     static func dueKey(_ time: Int64, _ id: String) -> [UInt8] {
-        encodeInteger(time) + Array(id.utf8)
-    }
-
-    static func encodeInteger(_ value: Int64) -> [UInt8] {
-        let flipped = UInt64(bitPattern: value) ^ (1 << 63)
-        return (0..<8).map { UInt8(truncatingIfNeeded: flipped >> (56 - 8 * $0)) }
-    }
-
-    static func decodeInteger(_ bytes: [UInt8]) -> Int64? {
-        guard bytes.count == 8 else { return nil }
-        let raw = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return Int64(bitPattern: raw ^ (1 << 63))
+        OrderedInteger.encode(time) + Array(id.utf8)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import HTTPDelivery
+import KairosWire
 import ScheduleModel
 
 /// The engine's side of HTTP delivery: which due schedules have a request in flight or wait for room at their
@@ -46,12 +46,7 @@ final class WebhookDeliveries {
             return .unsendable("the stored URL '\(target.url)' cannot be sent: \(error.message)")
         }
         var headers = target.headers.map { (name: $0.name, value: String(decoding: $0.value ?? [], as: UTF8.self)) }
-        let id = Self.headerValue(schedule.id)
-        headers.append((name: "Idempotency-Key", value: "\(id):\(occurrence.number)"))
-        headers.append((name: "Kairos-Id", value: id))
-        headers.append((name: "Kairos-Scheduled-For", value: String(occurrence.instant)))
-        headers.append((name: "Kairos-Occurrence", value: String(occurrence.number)))
-        headers.append((name: "Kairos-Attempt", value: String(schedule.failedAttempts + 1)))
+        headers += WebhookHeaders.of(id: schedule.id, occurrence: occurrence, attempt: schedule.failedAttempts + 1)
         let job = WebhookJob(
             partition: partition, scheduleID: schedule.id, occurrence: occurrence.number, url: url,
             method: target.method, headers: headers, body: schedule.payload)
@@ -115,25 +110,5 @@ final class WebhookDeliveries {
 
     func shutdown() {
         dispatcher.shutdownBlocking()
-    }
-
-    /// `text` as an HTTP header value: bytes outside printable ASCII, and `%`, percent-encoded (UTF-8).
-    static func headerValue(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 > 0x7E || $0 == UInt8(ascii: "%") }) else { return text }
-        var out = ""
-        for byte in text.utf8 {
-            if byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "%") {
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            } else {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

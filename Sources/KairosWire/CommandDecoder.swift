@@ -1,67 +1,4 @@
-/// One record read from the `commands` topic, as the decoder needs it.
-public struct CommandRecord: Sendable {
-    public var key: [UInt8]?
-    /// The payload; nil is a tombstone (cancel).
-    public var value: [UInt8]?
-    public var headers: [ScheduleHeader]
-    /// The record's timestamp, epoch milliseconds (the base of `kairos-delay`).
-    public var timestamp: Int64
-    public var offset: Int64
-
-    public init(key: [UInt8]?, value: [UInt8]?, headers: [ScheduleHeader], timestamp: Int64, offset: Int64) {
-        self.key = key
-        self.value = value
-        self.headers = headers
-        self.timestamp = timestamp
-        self.offset = offset
-    }
-}
-
-/// What a valid command asks for.
-public enum Command: Sendable, Hashable {
-    /// Create the schedule, or replace the one with the same id.
-    case schedule(Schedule)
-    /// Cancel the schedule with this id (a no-op if there is none).
-    case cancel(id: String)
-}
-
-/// Why a command was rejected: a sentence a person can act on.
-public struct CommandRejection: Error, Sendable, Hashable, CustomStringConvertible {
-    public let reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
-}
-
-/// The rules a command's target and size must follow.
-public struct CommandPolicy: Sendable {
-    /// Patterns a target topic must match; `*` matches any run of characters.
-    public var allowedTargets: [String]
-    /// Topics that are never targets (Kairos's own); `__*` topics are never targets either.
-    public var forbiddenTopics: Set<String>
-    public var maxPayloadBytes: Int
-    /// With `kairos-misfire: skip`, missed occurrences older than this are skipped.
-    public var misfireGraceMillis: Int64
-    /// Which hosts HTTP targets may name; none by default.
-    public var httpHosts: HostPolicy
-    /// Delivery attempts of an HTTP firing when the command has no `kairos-retry-max`.
-    public var defaultRetryMax: Int
-    /// First retry delay of an HTTP firing when the command has no `kairos-retry-backoff`, in milliseconds.
-    public var defaultRetryBackoffMillis: Int64
-
-    public init(
-        allowedTargets: [String] = ["*"], forbiddenTopics: Set<String> = [], maxPayloadBytes: Int = 1_048_576,
-        misfireGraceMillis: Int64 = 60_000, httpHosts: HostPolicy = HostPolicy(), defaultRetryMax: Int = 5,
-        defaultRetryBackoffMillis: Int64 = 1_000
-    ) {
-        self.allowedTargets = allowedTargets
-        self.forbiddenTopics = forbiddenTopics
-        self.maxPayloadBytes = maxPayloadBytes
-        self.misfireGraceMillis = misfireGraceMillis
-        self.httpHosts = httpHosts
-        self.defaultRetryMax = defaultRetryMax
-        self.defaultRetryBackoffMillis = defaultRetryBackoffMillis
-    }
-}
+import ScheduleModel
 
 /// Decodes and validates records of the `commands` topic (see the wire contract).
 public struct CommandDecoder: Sendable {
@@ -72,12 +9,6 @@ public struct CommandDecoder: Sendable {
     }
 
     static let maxKeyBytes = 256
-    static let timeHeaders = ["kairos-at", "kairos-delay", "kairos-cron", "kairos-every"]
-    static let knownHeaders: Set<String> = [
-        "kairos-at", "kairos-delay", "kairos-cron", "kairos-every", "kairos-tz", "kairos-start", "kairos-end",
-        "kairos-limit", "kairos-target", "kairos-target-key", "kairos-target-partition", "kairos-http-method",
-        "kairos-retry-max", "kairos-retry-backoff", "kairos-window", "kairos-misfire",
-    ]
 
     public func decode(_ record: CommandRecord) -> Result<Command, CommandRejection> {
         Result { () throws(CommandRejection) in try decodeOrThrow(record) }
@@ -105,14 +36,15 @@ public struct CommandDecoder: Sendable {
         var passThrough: [ScheduleHeader] = []
         for header in record.headers {
             let lowered = header.name.lowercased()
-            guard lowered.hasPrefix("kairos-") else {
+            guard lowered.hasPrefix(KairosHeader.prefix) else {
                 passThrough.append(header)
                 continue
             }
             guard header.name == lowered else {
                 throw CommandRejection("header '\(header.name)' must be written in lower case ('\(lowered)')")
             }
-            guard Self.knownHeaders.contains(lowered) || lowered.hasPrefix("kairos-http-header-") else {
+            guard KairosHeader.commandHeaders.contains(lowered) || lowered.hasPrefix(KairosHeader.httpHeaderPrefix)
+            else {
                 throw CommandRejection("unknown header '\(header.name)'; Kairos headers are listed in topics/README.md")
             }
             guard controls[lowered] == nil else {
@@ -127,21 +59,20 @@ public struct CommandDecoder: Sendable {
             controls[lowered] = text
         }
 
-        let timing = Self.timeHeaders.filter { controls[$0] != nil }
+        let timing = KairosHeader.timeHeaders.filter { controls[$0] != nil }
         guard timing.count <= 1 else {
             throw CommandRejection(
                 "headers \(timing.joined(separator: " and ")) both give a time; use at most one of "
-                    + Self.timeHeaders.joined(separator: ", "))
+                    + KairosHeader.timeHeaders.joined(separator: ", "))
         }
         var windowMillis: Int64?
-        if let text = controls["kairos-window"] {
+        if let text = controls[KairosHeader.window] {
             do {
                 windowMillis = try FlexibleWindow(parsing: text).widthMillis
             } catch {
                 throw CommandRejection("header 'kairos-window': \(error.message)")
             }
         }
-        let recurringOnly = ["kairos-tz", "kairos-start", "kairos-end", "kairos-limit", "kairos-misfire"]
         var recurrence: RecurrenceSpec?
         var first: Occurrence
         if let header = timing.first, let kind = Self.recurrenceKinds[header] {
@@ -153,67 +84,69 @@ public struct CommandDecoder: Sendable {
             }
             recurrence = spec
         } else {
-            if let misplaced = recurringOnly.first(where: { controls[$0] != nil }) {
+            if let misplaced = KairosHeader.recurringOnly.first(where: { controls[$0] != nil }) {
                 throw CommandRejection("header '\(misplaced)' applies to kairos-cron and kairos-every schedules only")
             }
-            if let at = controls["kairos-at"] {
-                first = Occurrence(number: 1, instant: try Self.instant(at, header: "kairos-at"))
-            } else if let delay = controls["kairos-delay"] {
+            if let at = controls[KairosHeader.at] {
+                first = Occurrence(number: 1, instant: try Self.instant(at, header: KairosHeader.at))
+            } else if let delay = controls[KairosHeader.delay] {
                 first = Occurrence(
-                    number: 1, instant: record.timestamp + (try Self.fixedDuration(delay, header: "kairos-delay")))
+                    number: 1, instant: record.timestamp + (try Self.fixedDuration(delay, header: KairosHeader.delay)))
             } else {
                 first = Occurrence(number: 1, instant: record.timestamp)
             }
         }
 
-        guard let targetText = controls["kairos-target"], !targetText.isEmpty else {
+        guard let targetText = controls[KairosHeader.target], !targetText.isEmpty else {
             throw CommandRejection("header 'kairos-target' is missing; name a topic, kafka:TOPIC or an http(s) URL")
         }
         var target = try parseTarget(targetText)
-        let httpHeaderNames = controls.keys.filter { $0.hasPrefix("kairos-http-header-") }
+        let httpHeaderNames = controls.keys.filter { $0.hasPrefix(KairosHeader.httpHeaderPrefix) }
         var retryMax: Int?
         var retryBackoffMillis: Int64?
         if case .http(var http) = target {
-            for name in ["kairos-target-key", "kairos-target-partition"] where controls[name] != nil {
+            for name in [KairosHeader.targetKey, KairosHeader.targetPartition] where controls[name] != nil {
                 throw CommandRejection("header '\(name)' applies to Kafka targets only; the target is a URL")
             }
-            http.method = try Self.httpMethod(controls["kairos-http-method"] ?? "POST")
+            http.method = try Self.httpMethod(controls[KairosHeader.httpMethod] ?? "POST")
             // In command order, so that a receiver sees them as the producer wrote them.
-            for header in record.headers where header.name.hasPrefix("kairos-http-header-") {
-                let name = String(header.name.dropFirst("kairos-http-header-".count))
+            for header in record.headers where header.name.hasPrefix(KairosHeader.httpHeaderPrefix) {
+                let name = String(header.name.dropFirst(KairosHeader.httpHeaderPrefix.count))
                 let value = controls[header.name] ?? ""
                 try Self.validateHTTPHeader(name: name, value: value)
                 http.headers.append(ScheduleHeader(name: name, value: Array(value.utf8)))
             }
             target = .http(http)
-            retryMax = try controls["kairos-retry-max"].map { (text) throws(CommandRejection) in
-                try Self.integer(text, header: "kairos-retry-max", in: 1...100, "a number of attempts")
-            } ?? policy.defaultRetryMax
-            retryBackoffMillis = try controls["kairos-retry-backoff"].map { (text) throws(CommandRejection) in
-                let millis = try Self.fixedDuration(text, header: "kairos-retry-backoff")
-                guard (1...86_400_000).contains(millis) else {
-                    throw CommandRejection("header 'kairos-retry-backoff': '\(text)' is not between 1ms and 1d")
-                }
-                return millis
-            } ?? policy.defaultRetryBackoffMillis
+            retryMax =
+                try controls[KairosHeader.retryMax].map { (text) throws(CommandRejection) in
+                    try Self.integer(text, header: KairosHeader.retryMax, in: 1...100, "a number of attempts")
+                } ?? policy.defaultRetryMax
+            retryBackoffMillis =
+                try controls[KairosHeader.retryBackoff].map { (text) throws(CommandRejection) in
+                    let millis = try Self.fixedDuration(text, header: KairosHeader.retryBackoff)
+                    guard (1...86_400_000).contains(millis) else {
+                        throw CommandRejection("header 'kairos-retry-backoff': '\(text)' is not between 1ms and 1d")
+                    }
+                    return millis
+                } ?? policy.defaultRetryBackoffMillis
         } else {
-            if controls["kairos-http-method"] != nil || !httpHeaderNames.isEmpty {
+            if controls[KairosHeader.httpMethod] != nil || !httpHeaderNames.isEmpty {
                 throw CommandRejection("kairos-http-* headers apply to HTTP targets only; the target is a Kafka topic")
             }
             // Valid but without effect: the producer retries transient Kafka errors itself, and a record Kafka
             // refuses for good is dead-lettered at once.
-            if let text = controls["kairos-retry-max"] {
-                _ = try Self.integer(text, header: "kairos-retry-max", in: 1...100, "a number of attempts")
+            if let text = controls[KairosHeader.retryMax] {
+                _ = try Self.integer(text, header: KairosHeader.retryMax, in: 1...100, "a number of attempts")
             }
-            if let text = controls["kairos-retry-backoff"] {
-                _ = try Self.fixedDuration(text, header: "kairos-retry-backoff")
+            if let text = controls[KairosHeader.retryBackoff] {
+                _ = try Self.fixedDuration(text, header: KairosHeader.retryBackoff)
             }
         }
 
-        let targetPartition = try controls["kairos-target-partition"].map { (text) throws(CommandRejection) in
-            try Self.integer(text, header: "kairos-target-partition", in: Int32(0)...Int32.max, "a partition number")
+        let targetPartition = try controls[KairosHeader.targetPartition].map { (text) throws(CommandRejection) in
+            try Self.integer(text, header: KairosHeader.targetPartition, in: Int32(0)...Int32.max, "a partition number")
         }
-        let targetKey = record.headers.first { $0.name == "kairos-target-key" }?.value
+        let targetKey = record.headers.first { $0.name == KairosHeader.targetKey }?.value
         var schedule = Schedule(
             id: id, target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload,
             headers: passThrough, scheduledFor: first.instant, occurrence: first.number, sourceOffset: record.offset,
@@ -223,7 +156,7 @@ public struct CommandDecoder: Sendable {
         return .schedule(schedule)
     }
 
-    static let recurrenceKinds: [String: RecurrenceSpec.Kind] = ["kairos-cron": .cron, "kairos-every": .every]
+    static let recurrenceKinds: [String: RecurrenceSpec.Kind] = [KairosHeader.cron: .cron, KairosHeader.every: .every]
 
     private func recurrenceSpec(
         kind: RecurrenceSpec.Kind, header: String, controls: [String: String], anchor: Int64
@@ -232,17 +165,17 @@ public struct CommandDecoder: Sendable {
             guard let text = controls[name] else { return nil }
             return try Self.instant(text, header: name)
         }
-        let limit = try controls["kairos-limit"].map { (text) throws(CommandRejection) in
-            try Self.integer(text, header: "kairos-limit", in: 1...Int64.max, "a number of firings")
+        let limit = try controls[KairosHeader.limit].map { (text) throws(CommandRejection) in
+            try Self.integer(text, header: KairosHeader.limit, in: 1...Int64.max, "a number of firings")
         }
         var grace: Int64?
-        switch controls["kairos-misfire"]?.lowercased() {
+        switch controls[KairosHeader.misfire]?.lowercased() {
         case nil, "fire": grace = nil
         case "skip": grace = policy.misfireGraceMillis
         case let other?:
             throw CommandRejection("header 'kairos-misfire': '\(other)' is neither 'fire' nor 'skip'")
         }
-        let zone = controls["kairos-tz"] ?? "UTC"
+        let zone = controls[KairosHeader.zone] ?? "UTC"
         do {
             _ = try TimeZoneRules.named(zone)
         } catch {
@@ -250,7 +183,7 @@ public struct CommandDecoder: Sendable {
         }
         let spec = RecurrenceSpec(
             kind: kind, expression: controls[header] ?? "", zone: zone,
-            start: try instant("kairos-start"), end: try instant("kairos-end"), limit: limit, anchor: anchor,
+            start: try instant(KairosHeader.start), end: try instant(KairosHeader.end), limit: limit, anchor: anchor,
             misfireGraceMillis: grace)
         do {
             _ = try spec.recurrence()
@@ -272,7 +205,8 @@ public struct CommandDecoder: Sendable {
         _ text: String, header: String, in range: ClosedRange<T>, _ noun: String
     ) throws(CommandRejection) -> T {
         guard let value = T(text), range.contains(value) else {
-            let bounds = range.upperBound == T.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)...\(range.upperBound)"
+            let bounds =
+                range.upperBound == T.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)...\(range.upperBound)"
             throw CommandRejection("header '\(header)': '\(text)' is not \(noun) (\(bounds))")
         }
         return value
@@ -348,7 +282,7 @@ public struct CommandDecoder: Sendable {
         guard !name.isEmpty, ASCIICharacterSet.headerName.containsAll(name) else {
             throw CommandRejection("header 'kairos-http-header-\(name)': '\(name)' is not a valid HTTP header name")
         }
-        guard !reservedHTTPHeaders.contains(name), !name.hasPrefix("kairos-") else {
+        guard !reservedHTTPHeaders.contains(name), !name.hasPrefix(KairosHeader.prefix) else {
             throw CommandRejection("header 'kairos-http-header-\(name)': Kairos sets '\(name)' itself")
         }
         guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\u{0}" }) else {

@@ -1,3 +1,5 @@
+public import ScheduleModel
+
 /// The binary form of a `Schedule`, as stored in RocksDB and in the changelog topic.
 ///
 /// Layout (version 3): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian

@@ -8,8 +8,8 @@ import Testing
         let configuration = try KairosConfiguration.load(arguments: [], environment: [:])
         #expect(configuration.bootstrapServers == nil)
         #expect(configuration.groupID == "kairos")
-        #expect(configuration.commandsTopic == "kairos.commands")
-        #expect(configuration.changelogTopic == "kairos.changelog")
+        #expect(configuration.topics.commands == "kairos.commands")
+        #expect(configuration.topics.changelog == "kairos.changelog")
         #expect(configuration.deliveryGuarantee == .exactlyOnce)
         #expect(configuration.partitions == 12)
     }

@@ -1,4 +1,5 @@
 import KairosService
+import KairosWire
 import ScheduleModel
 import Testing
 

@@ -1,6 +1,8 @@
 import ScheduleModel
 import Testing
 
+@testable import KairosWire
+
 @Suite struct CommandDecoderTests {
     let decoder = CommandDecoder(
         policy: CommandPolicy(
@@ -18,7 +20,9 @@ import Testing
 
     @Test func delayCountsFromTheRecordTimestampAndKeepsPassThroughHeadersInOrder() throws {
         let result = decoder.decode(
-            record([("b", "2"), ("kairos-delay", "1m30s"), ("a", "1"), ("kairos-target", "kafka:orders.due"), ("b", "3")]))
+            record([
+                ("b", "2"), ("kairos-delay", "1m30s"), ("a", "1"), ("kairos-target", "kafka:orders.due"), ("b", "3"),
+            ]))
         guard case .success(.schedule(let schedule)) = result else {
             Issue.record("expected a schedule, got \(result)")
             return
@@ -27,7 +31,9 @@ import Testing
         #expect(schedule.target == .kafka(topic: "orders.due"))
         #expect(schedule.headers.map(\.name) == ["b", "a", "b"])
         #expect(schedule.sourceOffset == 7)
-        #expect(ScheduleCodec.encode(schedule) == ScheduleCodec.encode(try ScheduleCodec.decode(ScheduleCodec.encode(schedule))))
+        #expect(
+            ScheduleCodec.encode(schedule)
+                == ScheduleCodec.encode(try ScheduleCodec.decode(ScheduleCodec.encode(schedule))))
         #expect(try ScheduleCodec.decode(ScheduleCodec.encode(schedule)) == schedule)
     }
 
@@ -46,7 +52,9 @@ import Testing
         #expect(schedule.scheduledFor == expected)
     }
 
-    @Test(arguments: [("250ms", Int64(250)), ("1h30m", Int64(5_400_000)), ("PT0.5S", Int64(500)), ("1d", Int64(86_400_000))])
+    @Test(arguments: [
+        ("250ms", Int64(250)), ("1h30m", Int64(5_400_000)), ("PT0.5S", Int64(500)), ("1d", Int64(86_400_000)),
+    ])
     func delaysAreExactDurations(text: String, milliseconds: Int64) {
         let result = decoder.decode(record([("kairos-delay", text), ("kairos-target", "audit")], timestamp: 0))
         guard case .success(.schedule(let schedule)) = result else {
@@ -57,7 +65,9 @@ import Testing
     }
 
     @Test func aDelayInMonthsHasNoFixedLengthAndIsRejected() {
-        guard case .failure(let rejection) = decoder.decode(record([("kairos-delay", "1mo"), ("kairos-target", "audit")]))
+        guard
+            case .failure(let rejection) = decoder.decode(
+                record([("kairos-delay", "1mo"), ("kairos-target", "audit")]))
         else {
             Issue.record("accepted a delay of one month")
             return
@@ -85,7 +95,8 @@ import Testing
         ("yesterday", "RFC 3339"),
     ])
     func badInstantsSayWhatIsWrong(text: String, words: String) {
-        guard case .failure(let rejection) = decoder.decode(record([("kairos-at", text), ("kairos-target", "audit")])) else {
+        guard case .failure(let rejection) = decoder.decode(record([("kairos-at", text), ("kairos-target", "audit")]))
+        else {
             Issue.record("accepted \(text)")
             return
         }
@@ -95,7 +106,9 @@ import Testing
 
     @Test func tombstoneCancelsAndOversizedPayloadIsRejected() {
         #expect(decoder.decode(record(value: nil, [])) == .success(.cancel(id: "id-1")))
-        guard case .failure(let rejection) = decoder.decode(record(value: [UInt8](repeating: 0, count: 65), [("kairos-target", "audit")]))
+        guard
+            case .failure(let rejection) = decoder.decode(
+                record(value: [UInt8](repeating: 0, count: 65), [("kairos-target", "audit")]))
         else {
             Issue.record("oversized payload accepted")
             return
@@ -133,7 +146,8 @@ import Testing
     @Test func retryHeadersOverrideTheDefaults() throws {
         let result = httpDecoder.decode(
             record([
-                ("kairos-target", "http://a.example.com:9/x"), ("kairos-retry-max", "9"), ("kairos-retry-backoff", "2s"),
+                ("kairos-target", "http://a.example.com:9/x"), ("kairos-retry-max", "9"),
+                ("kairos-retry-backoff", "2s"),
             ]))
         guard case .success(.schedule(let schedule)) = result else {
             Issue.record("expected a schedule, got \(result)")
@@ -205,8 +219,9 @@ import Testing
         // 2026-03-27T00:00:00Z is a Friday; 09:00 Paris is 08:00Z before the DST change on the 29th.
         let timestamp = try TimestampFormat.parse("2026-03-27T00:00:00Z")
         let result = decoder.decode(
-            record([("kairos-cron", "0 9 * * MON-FRI"), ("kairos-tz", "Europe/Paris"), ("kairos-target", "audit")],
-                   timestamp: timestamp))
+            record(
+                [("kairos-cron", "0 9 * * MON-FRI"), ("kairos-tz", "Europe/Paris"), ("kairos-target", "audit")],
+                timestamp: timestamp))
         guard case .success(.schedule(let schedule)) = result else {
             Issue.record("rejected: \(result)")
             return
@@ -220,8 +235,10 @@ import Testing
 
     @Test func everyWithStartLimitSkipAndWindowIsKeptWhole() throws {
         let result = decoder.decode(
-            record([("kairos-every", "15m"), ("kairos-start", "2026-12-01T00:00:00Z"), ("kairos-limit", "4"),
-                    ("kairos-misfire", "skip"), ("kairos-window", "30s"), ("kairos-target", "audit")]))
+            record([
+                ("kairos-every", "15m"), ("kairos-start", "2026-12-01T00:00:00Z"), ("kairos-limit", "4"),
+                ("kairos-misfire", "skip"), ("kairos-window", "30s"), ("kairos-target", "audit"),
+            ]))
         guard case .success(.schedule(let schedule)) = result, let spec = schedule.recurrence else {
             Issue.record("rejected: \(result)")
             return
@@ -239,8 +256,10 @@ import Testing
         ([("kairos-cron", "* * * * *"), ("kairos-tz", "Mars/Olympus")], "kairos-tz"),
         ([("kairos-every", "1h"), ("kairos-limit", "0")], "kairos-limit"),
         ([("kairos-every", "1h"), ("kairos-misfire", "later")], "kairos-misfire"),
-        ([("kairos-every", "1h"), ("kairos-start", "2026-12-02T00:00:00Z"), ("kairos-end", "2026-12-01T00:00:00Z")],
-         "before the start"),
+        (
+            [("kairos-every", "1h"), ("kairos-start", "2026-12-02T00:00:00Z"), ("kairos-end", "2026-12-01T00:00:00Z")],
+            "before the start"
+        ),
         ([("kairos-delay", "1s"), ("kairos-tz", "Europe/Paris")], "kairos-tz"),
         ([("kairos-at", "1700000000000"), ("kairos-limit", "3")], "kairos-limit"),
         ([("kairos-cron", "* * * * *"), ("kairos-window", "soon")], "kairos-window"),

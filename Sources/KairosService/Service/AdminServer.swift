@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KafkaClient
+import KairosEngine
 import Logging
 import NIOCore
 import NIOPosix
@@ -35,7 +36,7 @@ enum AdminServer {
         }
         router.get("ready") { _, _ -> Response in
             let readiness = await Readiness.evaluate(status.snapshot, broker: broker)
-            metrics.gauge(KairosMetrics.Name.ready).record(readiness.ready ? 1 : 0)
+            metrics.recordReadiness(readiness.ready)
             return json(readiness, status: readiness.ready ? .ok : .serviceUnavailable)
         }
         router.group("metrics")

@@ -1,12 +1,6 @@
 import Foundation
-
-/// How firings are committed.
-public enum DeliveryGuarantee: String, Sendable, CaseIterable {
-    /// One Kafka transaction per batch holds fired records, changelog updates, events and command offsets.
-    case exactlyOnce = "exactly-once"
-    /// Idempotent producer, offsets committed after the changelog acknowledged; a crash may repeat a firing.
-    case atLeastOnce = "at-least-once"
-}
+public import KairosEngine
+public import KairosWire
 
 /// Everything Kairos needs to start, read from flags, environment variables and an optional config file
 /// (in that order of precedence), with defaults for the rest.
@@ -58,10 +52,8 @@ public struct KairosConfiguration: Sendable {
     /// Whether `/metrics` requires the admin token too.
     public var adminProtectsMetrics: Bool
 
-    public var commandsTopic: String { "\(topicPrefix).commands" }
-    public var changelogTopic: String { "\(topicPrefix).changelog" }
-    public var eventsTopic: String { "\(topicPrefix).events" }
-    public var dlqTopic: String { "\(topicPrefix).dlq" }
+    /// Kairos's topics: `<prefix>.commands`, `.changelog`, `.events`, `.dlq`.
+    public var topics: KairosTopics { KairosTopics(prefix: topicPrefix) }
 
     /// The settings, in the order the README lists them.
     public static let settings: [Setting] = [

@@ -1,4 +1,5 @@
 import Foundation
+import KairosWire
 import Logging
 
 /// Writes one line per event to standard error: `time level message key=value ...`, or one JSON object.
@@ -27,13 +28,13 @@ struct KairosLogHandler: LogHandler {
             line = "\(time) \(event.level) \(event.message)"
             for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
                 let text = "\(value)"
-                let quoted = text.contains(" ") || text.isEmpty ? EventRecord.quote(text) : text
+                let quoted = text.contains(" ") || text.isEmpty ? JSONText.quote(text) : text
                 line += " \(key)=\(quoted)"
             }
         case .json:
-            line = "{\"time\":\"\(time)\",\"level\":\"\(event.level)\",\"message\":\(EventRecord.quote("\(event.message)"))"
+            line = "{\"time\":\"\(time)\",\"level\":\"\(event.level)\",\"message\":\(JSONText.quote("\(event.message)"))"
             for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-                line += ",\(EventRecord.quote(key)):\(EventRecord.quote("\(value)"))"
+                line += ",\(JSONText.quote(key)):\(JSONText.quote("\(value)"))"
             }
             line += "}"
         }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KafkaClient
+import KairosEngine
 import Logging
 import ServiceLifecycle
 
@@ -81,7 +82,7 @@ public enum KairosService {
         } else {
             try setup.ensure(admin: admin)
         }
-        let engine = try SchedulerEngine(configuration: configuration, kafka: kafka, logger: logger)
+        let engine = try SchedulerEngine(settings: EngineSettings(configuration), kafka: kafka, logger: logger)
         return Started(engine: engine, admin: admin, cluster: cluster)
     }
 
@@ -123,9 +124,8 @@ public enum KairosService {
     }
 }
 
-/// The engine as a service: its loop runs on a dedicated thread (it blocks in librdkafka and RocksDB); a graceful
-/// shutdown asks it to stop after the batch in progress and arms the shutdown deadline, past which the process
-/// exits with status 3 and the next owner redoes what was not committed.
+/// The engine as a service: a graceful shutdown asks it to stop after the batch in progress and arms the shutdown
+/// deadline, past which the process exits with status 3 and the next owner redoes what was not committed.
 struct EngineService: Service, CustomStringConvertible {
     let engine: SchedulerEngine
     let configuration: KairosConfiguration
@@ -139,19 +139,7 @@ struct EngineService: Service, CustomStringConvertible {
         let deadline = configuration.shutdownDeadlineMilliseconds
         let logger = logger
         try await withGracefulShutdownHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let thread = Thread {
-                    do {
-                        try engine.run()
-                        continuation.resume()
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
-                thread.name = "kairos-engine"
-                thread.stackSize = 8 << 20
-                thread.start()
-            }
+            try await engine.run()
         } onGracefulShutdown: {
             logger.info("shutting down: finishing the batch in progress")
             engine.requestStop()

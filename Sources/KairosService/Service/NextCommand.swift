@@ -1,4 +1,5 @@
 import Foundation
+import KairosWire
 import ScheduleModel
 
 /// `kairos next`: the next fire instants of a cron expression or interval, one RFC 3339 UTC line each, decided by
@@ -23,7 +24,10 @@ public enum NextCommand {
         while index < arguments.count {
             let flag = arguments[index]
             guard ["--cron", "--every", "--tz", "--after", "--count"].contains(flag), index + 1 < arguments.count else {
-                return .failure(ConfigurationError("unexpected '\(flag)'; usage: kairos next (--cron EXPR | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]"))
+                return .failure(
+                    ConfigurationError(
+                        "unexpected '\(flag)'; usage: kairos next (--cron EXPR | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]"
+                    ))
             }
             values[flag] = arguments[index + 1]
             index += 2
@@ -46,18 +50,15 @@ public enum NextCommand {
         let count = values["--count"].map { Int($0) ?? -1 } ?? 5
         guard (1...10_000).contains(count) else { return .failure(ConfigurationError("--count: give 1 to 10000")) }
         // The same decision as a command with this header and timestamp `after`.
-        let header = kind == .cron ? "kairos-cron" : "kairos-every"
-        var headers = [ScheduleHeader(name: header, value: Array(expression.utf8))]
-        if let zone = values["--tz"] {
-            headers.append(ScheduleHeader(name: "kairos-tz", value: Array(zone.utf8)))
+        var command = ScheduleCommand(
+            id: "preview", target: "preview", when: kind == .cron ? .cron(expression) : .every(expression))
+        command.zone = values["--tz"]
+        let schedule: Schedule
+        switch command.validated(timestamp: after, policy: CommandPolicy()) {
+        case .success(let decoded): schedule = decoded
+        case .failure(let rejection): return .failure(ConfigurationError(rejection.reason))
         }
-        headers.append(ScheduleHeader(name: "kairos-target", value: Array("preview".utf8)))
-        let decoded = CommandDecoder(policy: CommandPolicy()).decode(
-            CommandRecord(key: Array("preview".utf8), value: [], headers: headers, timestamp: after, offset: 0))
-        guard case .success(.schedule(let schedule)) = decoded, let spec = schedule.recurrence,
-            let recurrence = try? spec.recurrence()
-        else {
-            if case .failure(let rejection) = decoded { return .failure(ConfigurationError(rejection.reason)) }
+        guard let spec = schedule.recurrence, let recurrence = try? spec.recurrence() else {
             return .failure(ConfigurationError("not a recurring schedule"))
         }
         var occurrence = Occurrence(number: schedule.occurrence, instant: schedule.scheduledFor)

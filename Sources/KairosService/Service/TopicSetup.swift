@@ -15,16 +15,16 @@ struct TopicSetup {
         let partitions = configuration.partitions
         return [
             NewTopic(
-                name: configuration.commandsTopic, partitions: partitions, replicationFactor: replication,
+                name: configuration.topics.commands, partitions: partitions, replicationFactor: replication,
                 configs: ["cleanup.policy": "delete", "retention.ms": String(configuration.commandsRetentionMilliseconds)]),
             NewTopic(
-                name: configuration.changelogTopic, partitions: partitions, replicationFactor: replication,
+                name: configuration.topics.changelog, partitions: partitions, replicationFactor: replication,
                 configs: ["cleanup.policy": "compact", "min.insync.replicas": replication >= 3 ? "2" : "1"]),
             NewTopic(
-                name: configuration.eventsTopic, partitions: partitions, replicationFactor: replication,
+                name: configuration.topics.events, partitions: partitions, replicationFactor: replication,
                 configs: ["cleanup.policy": "delete", "retention.ms": "604800000"]),
             NewTopic(
-                name: configuration.dlqTopic, partitions: partitions, replicationFactor: replication,
+                name: configuration.topics.deadLetters, partitions: partitions, replicationFactor: replication,
                 configs: ["cleanup.policy": "delete", "retention.ms": "2592000000"]),
         ]
     }
@@ -57,11 +57,11 @@ struct TopicSetup {
 
     /// Refuses mismatched `commands` and `changelog` partition counts.
     func check(_ metadata: KafkaMetadata) throws {
-        let commands = try metadata.topic(named: configuration.commandsTopic).partitions.count
-        let changelog = try metadata.topic(named: configuration.changelogTopic).partitions.count
+        let commands = try metadata.topic(named: configuration.topics.commands).partitions.count
+        let changelog = try metadata.topic(named: configuration.topics.changelog).partitions.count
         guard commands == changelog else {
             throw ConfigurationError(
-                "\(configuration.commandsTopic) has \(commands) partitions but \(configuration.changelogTopic) has "
+                "\(configuration.topics.commands) has \(commands) partitions but \(configuration.topics.changelog) has "
                     + "\(changelog); they must be equal (partition k of each belongs together). Recreate the "
                     + "changelog with \(commands) partitions, or point KAIROS_TOPIC_PREFIX at a consistent set.")
         }
