@@ -74,10 +74,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The list of settings (names, flags, defaults, meanings) and the refusal of names that are not settings.
+        .target(name: "KairosSettings", swiftSettings: strict),
         // Configuration, start-up, the admin HTTP server and the scheduler service.
         .target(
             name: "KairosService",
             dependencies: [
+                "KairosSettings",
                 "KafkaClient",
                 "ScheduleModel",
                 "KairosWire",
@@ -102,6 +105,7 @@ let package = Package(
                 "KafkaClient",
                 "ScheduleModel",
                 "KairosWire",
+                "KairosSettings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

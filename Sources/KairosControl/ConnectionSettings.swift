@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import KairosSettings
 public import KairosWire
 
 /// Where the cluster is and which topics to use, as given on the command line and in the environment.
@@ -80,6 +81,12 @@ public struct ConnectionSettings: Sendable {
 
     /// Checks the settings and prepares the Kafka clients' configuration. Does not connect yet.
     public func connect() throws(ControlError) -> KairosConnection {
+        // A misspelt KAIROS_* variable would otherwise be ignored without a word, as it would by kairos.
+        do {
+            try Setting.checkEnvironment(environment)
+        } catch {
+            throw .usage(error.description)
+        }
         let servers = try resolvedBootstrapServers()
         let properties = try resolvedKafkaProperties()
         // librdkafka's log lines (connection refused, ...) would repeat what the error says; they are shown only

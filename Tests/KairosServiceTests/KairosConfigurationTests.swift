@@ -76,8 +76,45 @@ import Testing
         #expect {
             _ = try KairosConfiguration.load(arguments: ["--config", file], environment: [:])
         } throws: { error in
-            "\(error)".contains("KAIROS_GROUPID")
+            "\(error)".contains("KAIROS_GROUPID (config file \(file)) is not a Kairos setting; did you mean KAIROS_GROUP_ID?")
         }
+    }
+
+    @Test(arguments: [
+        ("KAIROS_BOOTSTRAP_SERVER", "KAIROS_BOOTSTRAP_SERVERS"), ("KAIROS_GROUPID", "KAIROS_GROUP_ID"),
+        ("KAIROS_DELIVERY_GUARANTE", "KAIROS_DELIVERY_GUARANTEE"), ("KAIROS_STATEDIR", "KAIROS_STATE_DIR"),
+    ])
+    func aMisspeltVariableStopsStartUpNamingItAndTheClosestSetting(typo: String, closest: String) {
+        #expect {
+            _ = try KairosConfiguration.load(arguments: [], environment: [typo: "kafka:9092", "PATH": "/bin"])
+        } throws: { error in
+            "\(error)".contains("\(typo) (environment) is not a Kairos setting; did you mean \(closest)?")
+        }
+    }
+
+    @Test func aNameFarFromEverySettingIsRefusedWithoutAGuess() {
+        #expect {
+            _ = try KairosConfiguration.load(arguments: [], environment: ["KAIROS_WHATEVER_ELSE_ENTIRELY": "1"])
+        } throws: { error in
+            "\(error)".contains("KAIROS_WHATEVER_ELSE_ENTIRELY (environment) is not a Kairos setting (")
+        }
+    }
+
+    @Test func kafkaPassThroughVariablesAreNotTypos() throws {
+        let configuration = try KairosConfiguration.load(
+            arguments: [], environment: ["KAIROS_KAFKA_SOCKET_TIMEOUT_MS": "5000", "KAIROSCTL_INSTANCES": "x"])
+        #expect(configuration.kafkaProperties == ["socket.timeout.ms": "5000"])
+    }
+
+    @Test func theBinaryRefusesAMisspeltVariableInsteadOfStartingAnEmbeddedBroker() throws {
+        let scratch = try ScratchDirectory()
+        let process = try KairosProcess(
+            arguments: ["--state-dir", scratch.path("s")], environment: ["KAIROS_BOOTSTRAP_SERVER": "kafka:9092"],
+            logPath: scratch.path("typo.log"))
+        process.process.waitUntilExit()
+        #expect(process.process.terminationStatus == 2)
+        #expect(process.log.contains("did you mean KAIROS_BOOTSTRAP_SERVERS?"), "log:\n\(process.log)")
+        #expect(!process.log.contains("embedded broker started"))
     }
 
     @Test func theBinaryRefusesABadValueWithExitCodeTwoAndNamesIt() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KafkaClient
 import KairosEngine
+import KairosSettings
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,5 +1,6 @@
 import Foundation
 public import KairosEngine
+public import KairosSettings
 public import KairosWire
 
 /// Everything Kairos needs to start, read from flags, environment variables and an optional config file
@@ -56,72 +57,7 @@ public struct KairosConfiguration: Sendable {
     public var topics: KairosTopics { KairosTopics(prefix: topicPrefix) }
 
     /// The settings, in the order the README lists them.
-    public static let settings: [Setting] = [
-        Setting("KAIROS_BOOTSTRAP_SERVERS", flag: "--bootstrap-servers", default: "(embedded)",
-                "Kafka bootstrap servers, `host:port[,host:port]`. Empty starts an in-process embedded broker (memory only, for trying Kairos out) and writes its address to `<state dir>/embedded-bootstrap`."),
-        Setting("KAIROS_GROUP_ID", flag: "--group-id", default: "kairos",
-                "Consumer group of the Kairos instances. Instances with the same group share the partitions."),
-        Setting("KAIROS_TOPIC_PREFIX", flag: "--topic-prefix", default: "kairos",
-                "Prefix of Kairos's topics: `<prefix>.commands`, `.changelog`, `.events`, `.dlq`."),
-        Setting("KAIROS_STATE_DIR", flag: "--state-dir", default: "./kairos-state",
-                "Directory of the local RocksDB stores, one per owned partition (`<state dir>/<group>/<partition>/`)."),
-        Setting("KAIROS_INSTANCE_ID", flag: "--instance-id", default: "(none)",
-                "Static group membership id (`group.instance.id`): a restarted instance gets its partitions back without a rebalance. Unique per instance."),
-        Setting("KAIROS_DELIVERY_GUARANTEE", flag: "--delivery-guarantee", default: "exactly-once",
-                "`exactly-once` (Kafka transactions) or `at-least-once` (idempotent producer, for brokers without transactions)."),
-        Setting("KAIROS_PARTITIONS", flag: "--partitions", default: "12",
-                "Partitions of `commands` and `changelog` when Kairos creates them (1-10000)."),
-        Setting("KAIROS_REPLICATION_FACTOR", flag: "--replication-factor", default: "-1",
-                "Replication factor of the topics Kairos creates; -1 uses the broker default."),
-        Setting("KAIROS_COMMANDS_RETENTION_MS", flag: "--commands-retention-ms", default: "604800000",
-                "Retention of `commands` when Kairos creates it; must cover the longest outage you want to survive."),
-        Setting("KAIROS_EMBEDDED_BROKERS", flag: "--embedded-brokers", default: "1",
-                "Brokers of the embedded broker (1-9), when no bootstrap servers are set."),
-        Setting("KAIROS_ALLOWED_TARGETS", flag: "--allowed-targets", default: "*",
-                "Comma-separated patterns (`*` matches any run of characters) a target topic must match. Kairos's own topics and `__*` topics are never allowed."),
-        Setting("KAIROS_MAX_PAYLOAD_BYTES", flag: "--max-payload-bytes", default: "1048576",
-                "Largest command payload accepted; larger commands go to the DLQ."),
-        Setting("KAIROS_MISFIRE_GRACE_MS", flag: "--misfire-grace-ms", default: "60000",
-                "A recurring occurrence late by at most this much fires, late, and the following ones catch up in order. Older ones were missed (no instance owned the partition): by default they collapse into one late firing; with `kairos-misfire: skip` they are skipped."),
-        Setting("KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
-                "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."),
-        Setting("KAIROS_RESTORE_BUFFER_RECORDS", flag: "--restore-buffer-records", default: "50000",
-                "Changelog records a restore reads (over all the partitions it rebuilds) before writing them to the stores, the stores in parallel: more is faster and takes more memory, about 1 KiB per record of a 100-byte payload (1-10000000). The restore's Kafka client also prefetches up to 128 MiB of changelog."),
-        Setting("KAIROS_ALLOWED_HTTP_HOSTS", flag: "--allowed-http-hosts", default: "(none)",
-                "Comma-separated host patterns HTTP targets may name: `api.example.com`, `*.example.com` (any subdomain), `*` (any host). Empty: HTTP targets are refused."),
-        Setting("KAIROS_HTTP_ALLOW_PRIVATE", flag: "--http-allow-private", default: "false",
-                "`true` lets HTTP targets reach loopback, private, link-local and other non-public addresses (checked after DNS resolution). Keep `false` in production."),
-        Setting("KAIROS_HTTP_TIMEOUT_MS", flag: "--http-timeout-ms", default: "10000",
-                "Deadline of one HTTP delivery attempt (connect, send, answer); past it the attempt failed and is retried."),
-        Setting("KAIROS_HTTP_RETRY_MAX", flag: "--http-retry-max", default: "5",
-                "Attempts of an HTTP delivery before it goes to the DLQ, when the command has no `kairos-retry-max` (1-100)."),
-        Setting("KAIROS_HTTP_RETRY_BACKOFF_MS", flag: "--http-retry-backoff-ms", default: "1000",
-                "First retry delay when the command has no `kairos-retry-backoff`; each later one doubles, with jitter."),
-        Setting("KAIROS_HTTP_RETRY_BACKOFF_MAX_MS", flag: "--http-retry-backoff-max-ms", default: "300000",
-                "Ceiling of the retry delay (a longer `Retry-After` from the server is still honoured, up to a day)."),
-        Setting("KAIROS_HTTP_MAX_CONCURRENCY", flag: "--http-max-concurrency", default: "256",
-                "HTTP requests in flight at once over all hosts."),
-        Setting("KAIROS_HTTP_MAX_PER_HOST", flag: "--http-max-per-host", default: "32",
-                "HTTP requests in flight at once to one host (also its connection pool size), so one slow host cannot take all the capacity."),
-        Setting("KAIROS_HTTP_BREAKER_FAILURES", flag: "--http-breaker-failures", default: "5",
-                "Consecutive failed attempts to a host that open its circuit breaker: its deliveries wait, without counting attempts, until the cool-down ends."),
-        Setting("KAIROS_HTTP_BREAKER_COOLDOWN_MS", flag: "--http-breaker-cooldown-ms", default: "30000",
-                "How long an open circuit breaker waits before one probe request tests the host again."),
-        Setting("KAIROS_ADMIN_ADDRESS", flag: "--admin-address", default: "0.0.0.0:8080",
-                "`host:port` of the HTTP server for `/health`, `/ready`, `/metrics` and the admin API (`/admin/status`); port 0 picks a free port; `off` disables it. The bound address is written to `<state dir>/admin-address`."),
-        Setting("KAIROS_ADMIN_TOKEN", flag: "--admin-token", default: "(none)",
-                "When set, the admin API requires `Authorization: Bearer <token>`. `/health` and `/ready` stay open for probes."),
-        Setting("KAIROS_ADMIN_PROTECT_METRICS", flag: "--admin-protect-metrics", default: "false",
-                "`true` makes `/metrics` require the admin token too."),
-        Setting("KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
-                "`trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`."),
-        Setting("KAIROS_LOG_FORMAT", flag: "--log-format", default: "text",
-                "`text` (one `key=value` line per event) or `json` (one JSON object per line)."),
-        Setting("KAIROS_KAFKA_<PROPERTY>", flag: "--kafka-property NAME=VALUE", default: "",
-                "Any librdkafka property for all of Kairos's Kafka clients, e.g. `KAIROS_KAFKA_SECURITY_PROTOCOL=SASL_SSL` sets `security.protocol` (`_` becomes `.`, lower case). The flag may repeat."),
-        Setting("KAIROS_CONFIG_FILE", flag: "--config", default: "(none)",
-                "A file of `KAIROS_*=value` lines (`#` starts a comment) read before the environment and flags."),
-    ]
+    public static var settings: [Setting] { Setting.all }
 
     /// Reads the configuration. Precedence: flags, then environment, then the config file, then defaults.
     /// Throws a `ConfigurationError` naming the first bad setting.
@@ -136,11 +72,10 @@ public struct KairosConfiguration: Sendable {
                 try absorb(key: key, value: value, source: "config file \(configFile)", into: &values, &kafkaProperties)
             }
         }
-        for (key, value) in environment where key.hasPrefix("KAIROS_") {
-            if key == "KAIROS_CONFIG_FILE" { continue }
-            if knownNames.contains(key) || key.hasPrefix("KAIROS_KAFKA_") {
-                try absorb(key: key, value: value, source: "environment", into: &values, &kafkaProperties)
-            }
+        // A misspelt name would otherwise be ignored, and its default used without a word.
+        try Setting.checkEnvironment(environment)
+        for (key, value) in environment where key.hasPrefix(Setting.prefix) && key != "KAIROS_CONFIG_FILE" {
+            try absorb(key: key, value: value, source: "environment", into: &values, &kafkaProperties)
         }
         for (key, value) in flagValues.values {
             values[key] = value
@@ -150,8 +85,6 @@ public struct KairosConfiguration: Sendable {
         }
         return try KairosConfiguration(values: values, kafkaProperties: kafkaProperties)
     }
-
-    private static let knownNames = Set(settings.map(\.environmentName))
 
     private static func absorb(
         key: String, value: String, source: String,
@@ -163,10 +96,10 @@ public struct KairosConfiguration: Sendable {
                 throw ConfigurationError("\(key) (\(source)): name a librdkafka property after KAIROS_KAFKA_")
             }
             kafkaProperties[property] = value
-        } else if knownNames.contains(key) && key != "KAIROS_KAFKA_<PROPERTY>" {
-            values[key] = value
+        } else if let refusal = Setting.refusal(of: key, source: source) {
+            throw ConfigurationError(refusal)
         } else {
-            throw ConfigurationError("\(key) (\(source)) is not a Kairos setting; see `kairos --help` for the list")
+            values[key] = value
         }
     }
 

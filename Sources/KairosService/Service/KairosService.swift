@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KafkaClient
 import KairosEngine
+import KairosSettings
 import Logging
 import ServiceLifecycle
 

@@ -1,4 +1,5 @@
 import Foundation
+public import KairosSettings
 import KairosWire
 import ScheduleModel
 

@@ -1,4 +1,5 @@
 import KafkaClient
+import KairosSettings
 import Logging
 
 /// Creates Kairos's topics when they are missing and checks the ones that exist.
