@@ -175,7 +175,8 @@ final class ScheduleStore {
     func due(upTo now: Int64, limit: Int) throws -> [Schedule] {
         guard let next = nextDueTime, next <= now, limit > 0 else { return [] }
         var ids: [String] = []
-        try database.forEach(in: Self.due, from: Self.dueKey(next, ""), to: Self.dueKey(now + 1, "")) { key, _ in
+        let end = now < .max ? Self.dueKey(now + 1, "") : nil
+        try database.forEach(in: Self.due, from: Self.dueKey(next, ""), to: end) { key, _ in
             ids.append(String(decoding: key[8...], as: UTF8.self))
             return ids.count < limit
         }

@@ -37,6 +37,12 @@ public struct DeadLetterRecord: Sendable, Hashable {
         public var key: [UInt8]?
         public var value: [UInt8]?
         public var headers: [KafkaHeader]
+
+        public init(key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]) {
+            self.key = key
+            self.value = value
+            self.headers = headers
+        }
     }
 
     /// Reads what Kairos wrote on a dead letter.
