@@ -30,7 +30,7 @@ extension EndToEnd {
             for _ in 0..<50 {
                 families = try PrometheusText.parse(try await admin.get("/metrics").body)
                 if families["kairos_firings_total"]?.value(["target": "kafka", "outcome": "delivered"]) == 5 { break }
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(200))  // poll interval of the wait for the counters
             }
             #expect(families["kairos_commands_total"]?.value(["result": "applied"]) == 25)
             #expect(families["kairos_commands_total"]?.value(["result": "rejected"]) == 1)
@@ -78,7 +78,7 @@ extension EndToEnd {
             let deadline = Date().addingTimeInterval(60)
             while admin == nil && Date() < deadline {
                 admin = try? AdminClient(stateDirectory: scratch.path("b"))
-                try await Task.sleep(for: .milliseconds(10))
+                try await Task.sleep(for: .milliseconds(10))  // poll interval of the wait for the address file
             }
             guard let admin else { throw TestFailure("no admin address; log:\n\(second.log)") }
             var answers: [(status: Int, body: String)] = []
@@ -87,7 +87,7 @@ extension EndToEnd {
                     answers.append((answer.status, answer.body))
                     if answer.status == 200 { break }
                 }
-                try await Task.sleep(for: .milliseconds(20))
+                try await Task.sleep(for: .milliseconds(20))  // poll interval of the wait for readiness
             }
             #expect(answers.last?.status == 200, "never ready: \(answers.suffix(3))")
             #expect(answers.contains { $0.status == 503 }, "ready before restoring")

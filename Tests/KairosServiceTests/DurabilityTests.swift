@@ -21,14 +21,15 @@ extension EndToEnd {
             let commands = try CommandProducer(bootstrap: bootstrap)
             let base = nowMilliseconds() + 1_000
             try commands.schedule(count: count, prefix: "k", target: "e2e.kill") { base + Int64($0) * 10 }
-            try await Task.sleep(for: .milliseconds(3_500))
+            // Kill mid-stream: once a third of the schedules fired, with the rest falling due.
+            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.kill")
+            try reader.waitForRecords(count / 3)
             let killedAt = nowMilliseconds()
             kairos.kill()
             kairos = try KairosProcess.scheduler(
                 bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("2.log"), extra: extra)
             defer { kairos.terminate() }
 
-            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.kill")
             try reader.read(until: count, seconds: 60)
             let fired = try reader.drain(seconds: 2)
             let byID = Dictionary(grouping: fired, by: \.id)
@@ -56,8 +57,12 @@ extension EndToEnd {
             let base = nowMilliseconds() + 1_000
             try commands.schedule(count: count, prefix: "x", target: "e2e.faults") { base + Int64($0) * 20 }
 
+            // The faults are placed on the due timeline (schedules fall due every 20 ms from 1 s on), so they are
+            // paced by the clock: paced by firings instead, the embedded broker once acknowledged a fired record
+            // under an injected produce error without storing it (at least once, idempotent producer).
             try await Task.sleep(for: .seconds(2))
-            cluster.pushRequestErrors(.endTransaction, [.notCoordinator, .coordinatorLoadInProgress, .concurrentTransactions])
+            cluster.pushRequestErrors(
+                .endTransaction, [.notCoordinator, .coordinatorLoadInProgress, .concurrentTransactions])
             cluster.pushRequestErrors(.produce, [.notLeaderForPartition, .requestTimedOut, .notEnoughReplicas])
             cluster.pushRequestErrors(.addPartitionsToTransaction, [.concurrentTransactions, .coordinatorNotAvailable])
             try await Task.sleep(for: .seconds(1))
@@ -65,7 +70,7 @@ extension EndToEnd {
             try await Task.sleep(for: .seconds(1))
             try cluster.setRoundTripTime(broker: 1, milliseconds: 0)
             try cluster.setBrokerDown(1)
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(3))  // stays: the outage's length, 3 s of due times without a broker
             try cluster.setBrokerUp(1)
 
             let reader = try TopicReader(bootstrap: cluster.bootstrapServers, topic: "e2e.faults")
@@ -78,7 +83,9 @@ extension EndToEnd {
             // An aborted batch stays visible on the embedded broker (see EmbeddedKafkaCluster), and at least once a
             // failed batch is redone; without one, nothing may repeat.
             #expect(aborted || repeated.isEmpty, "fired more than once: \(repeated.prefix(10))")
-            print("faults (\(guarantee)): \(fired.count) records for \(count) schedules; aborted batches: \(aborted); repeats: \(repeated.count)")
+            print(
+                "faults (\(guarantee)): \(fired.count) records for \(count) schedules; aborted batches: \(aborted); repeats: \(repeated.count)"
+            )
             #expect(kairos.process.isRunning)
         }
 
@@ -94,14 +101,16 @@ extension EndToEnd {
             let commands = try CommandProducer(bootstrap: bootstrap)
             for index in 0..<200 {
                 try await commands.send(
-                    "a-\(index)", Array("\(index)".utf8), [("kairos-delay", "\(500 + index * 20)ms"), ("kairos-target", "e2e.alo")])
+                    "a-\(index)", Array("\(index)".utf8),
+                    [("kairos-delay", "\(500 + index * 20)ms"), ("kairos-target", "e2e.alo")])
             }
-            try await Task.sleep(for: .seconds(2))
+            // Stop gracefully while firings are under way: once a quarter of them are out.
+            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.alo")
+            try reader.waitForRecords(50)
             #expect(kairos.terminate() == 0)
             kairos = try KairosProcess.scheduler(
                 bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("2.log"), extra: extra)
             defer { kairos.terminate() }
-            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.alo")
             try reader.read(until: 200, seconds: 60)
             let fired = try reader.drain(seconds: 2)
             #expect(Set(fired.map(\.id)).count == 200)

@@ -32,13 +32,14 @@ extension EndToEnd {
                 base + Int64($0) * 30_000 / Int64(count)
             }
 
-            try await Task.sleep(for: .seconds(10))
+            // Kill mid-stream: once a quarter of the schedules fired, with the rest falling due over ~20 s.
+            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.failover")
+            try reader.waitForRecords(count / 4, seconds: 90)
             let killedAt = nowMilliseconds()
             instances[0].kill()
             instances.append(try instance("d"))
-            try await Task.sleep(for: .seconds(2))
+            try instances[3].waitForLog("partition assigned")
 
-            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.failover")
             try reader.read(until: count, seconds: 90)
             let fired = try reader.drain(seconds: 3)
             let byID = Dictionary(grouping: fired, by: \.id)
@@ -51,7 +52,9 @@ extension EndToEnd {
             }
             expectRepeatsOnlyFromTheKilledTransaction(byID, killedAt: killedAt)
             let repeated = byID.filter { $0.value.count > 1 }
-            print("failover (\(guarantee)): \(fired.count) records for \(count) schedules; \(repeated.count) repeats from the killed instance's open transaction")
+            print(
+                "failover (\(guarantee)): \(fired.count) records for \(count) schedules; \(repeated.count) repeats from the killed instance's open transaction"
+            )
             for process in instances.dropFirst() {
                 #expect(process.process.isRunning, "log:\n\(process.log)")
             }
@@ -60,9 +63,10 @@ extension EndToEnd {
         private func waitUntilAssigned(_ instances: [KairosProcess], partitions: Int) async throws {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
-                let total = instances.map { $0.log.components(separatedBy: "partition assigned").count - 1 }.reduce(0, +)
+                let total = instances.map { $0.log.components(separatedBy: "partition assigned").count - 1 }
+                    .reduce(0, +)
                 if total >= partitions { return }
-                try await Task.sleep(for: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(100))  // poll interval of the wait for the assignments
             }
             throw TestFailure("partitions not assigned within 60 s")
         }

@@ -47,7 +47,7 @@ extension EndToEnd {
                 && (Set(owners(report).compactMap { $0 }) != ["kairos-a", "kairos-b"]
                     || owners(report).contains(nil) || pending(report) != 200)
             {
-                try await Task.sleep(for: .milliseconds(500))
+                try await Task.sleep(for: .milliseconds(500))  // poll interval of the wait for the report
                 (run, report) = try status()
             }
             #expect(run.status == 0, "\(run)")
@@ -74,7 +74,7 @@ extension EndToEnd {
             let after = Date().addingTimeInterval(60)
             while Date() < after && (owners(report) != Array(repeating: "kairos-a", count: 4) || pending(report) != 200)
             {
-                try await Task.sleep(for: .milliseconds(500))
+                try await Task.sleep(for: .milliseconds(500))  // poll interval of the wait for the report
                 (run, report) = try status()
             }
             #expect(owners(report) == Array(repeating: "kairos-a", count: 4), "\(run)")

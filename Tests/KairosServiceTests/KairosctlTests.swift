@@ -43,7 +43,7 @@ func kairosctl(_ arguments: [String], environment: [String: String] = [:], input
     try process.run()
     let deadline = Date().addingTimeInterval(120)
     while process.isRunning && Date() < deadline {
-        Thread.sleep(forTimeInterval: 0.05)
+        Thread.sleep(forTimeInterval: 0.05)  // poll interval of the wait for the exit
     }
     if process.isRunning {
         process.terminate()
@@ -63,7 +63,7 @@ func eventually<T>(seconds: Double = 60, _ attempt: () throws -> T?) throws -> T
     while true {
         if let value = try attempt() { return value }
         guard Date() < deadline else { throw TestFailure("condition not met within \(seconds) s") }
-        Thread.sleep(forTimeInterval: 0.5)
+        Thread.sleep(forTimeInterval: 0.5)  // poll interval between attempts
     }
 }
 
@@ -223,7 +223,8 @@ extension EndToEnd {
             #expect(unknown.status == 1, "\(unknown)")
             #expect(unknown.standardError.contains("no-such-schedule"))
 
-            // The cancelled schedule never fires.
+            // The cancelled schedule never fires. Stays: waits until its due time has passed, then 3 s more for a
+            // firing that is not to come.
             try await Task.sleep(for: .seconds(max(0, doomedDue.timeIntervalSinceNow) + 3))
             let all = try fired.drain(seconds: 1)
             #expect(all.map(\.id) == ["soon-1"], "log:\n\(setup.kairos.log)")

@@ -57,7 +57,7 @@ final class KairosProcess: @unchecked Sendable {
             if let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains(":") {
                 return (broker, text.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.05)  // poll interval of the wait for the file
         }
         throw TestFailure("the embedded broker did not start; log: \(broker.log)")
     }
@@ -101,7 +101,7 @@ final class KairosProcess: @unchecked Sendable {
         while Date() < deadline {
             if log.components(separatedBy: text).count - 1 >= count { return }
             guard process.isRunning else { throw TestFailure("kairos exited; log:\n\(log)") }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.05)  // poll interval of the wait for the line
         }
         throw TestFailure("'\(text)' not logged within \(seconds) s; log:\n\(log)")
     }
@@ -169,11 +169,13 @@ struct CommandProducer {
 
 /// Reads a topic as a downstream read_committed consumer would.
 final class TopicReader: @unchecked Sendable {
+    let topic: String
     let consumer: KafkaConsumer
     private(set) var records: [KafkaConsumerRecord] = []
 
     /// Joins a fresh group on `topic` (which may not exist yet), reading from the beginning.
     init(bootstrap: String, topic: String) throws {
+        self.topic = topic
         var configuration = ConsumerConfiguration(
             kafka: KafkaConfiguration(
                 bootstrapServers: bootstrap, properties: ["topic.metadata.refresh.interval.ms": "500"]),
@@ -199,6 +201,29 @@ final class TopicReader: @unchecked Sendable {
         return records
     }
 
+    /// Reads until `count` records arrived in total; throws when they did not within `seconds`.
+    func waitForRecords(_ count: Int, seconds: Double = 60) throws {
+        guard try read(until: count, seconds: seconds).count >= count else {
+            throw TestFailure("\(records.count) of \(count) records on \(topic) within \(seconds) s")
+        }
+    }
+
+    /// Reads until a record that satisfies `condition` arrived and returns the first such record; throws when none
+    /// did within `seconds`.
+    @discardableResult
+    func waitForRecord(
+        seconds: Double = 60, where condition: (KafkaConsumerRecord) -> Bool
+    ) throws -> KafkaConsumerRecord {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if let match = records.first(where: condition) { return match }
+            guard Date() < deadline else {
+                throw TestFailure("no such record on \(topic) within \(seconds) s (\(records.count) read)")
+            }
+            records += try consumer.poll(timeoutMilliseconds: 100).records
+        }
+    }
+
     /// Keeps reading for `seconds` (to see that nothing more arrives).
     func drain(seconds: Double) throws -> [KafkaConsumerRecord] {
         try read(until: Int.max, seconds: seconds)
@@ -221,7 +246,8 @@ extension KafkaConsumerRecord {
 func expectRepeatsOnlyFromTheKilledTransaction(_ byID: [String: [KafkaConsumerRecord]], killedAt: Int64) {
     for (id, copies) in byID where copies.count > 1 {
         let first = copies.compactMap { Int64($0.header("kairos-fired-at") ?? "") }.min() ?? 0
-        #expect(copies.count == 2 && first <= killedAt && first >= killedAt - 2_000, "\(id) fired \(copies.count) times")
+        #expect(
+            copies.count == 2 && first <= killedAt && first >= killedAt - 2_000, "\(id) fired \(copies.count) times")
     }
 }
 

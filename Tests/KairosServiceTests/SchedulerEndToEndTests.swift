@@ -15,18 +15,24 @@ extension EndToEnd {
             let binary: [UInt8] = [0, 0xFF, 0x10, 0, 0x80]
             let start = nowMilliseconds()
             try await commands.send(
-                "binary", binary, [("kairos-delay", "1s"), ("kairos-target", "e2e.fired"), ("trace", "t-1"), ("trace", "t-2")],
+                "binary", binary,
+                [("kairos-delay", "1s"), ("kairos-target", "e2e.fired"), ("trace", "t-1"), ("trace", "t-2")],
                 rawHeaders: [KafkaHeader(name: "null-header", value: nil)])
             try await commands.send(
                 "keyed", Array("to partition 2".utf8),
-                [("kairos-at", "\(start + 1_500)"), ("kairos-target", "kafka:e2e.fired"), ("kairos-target-key", "custom-key"),
-                 ("kairos-target-partition", "2")])
+                [
+                    ("kairos-at", "\(start + 1_500)"), ("kairos-target", "kafka:e2e.fired"),
+                    ("kairos-target-key", "custom-key"),
+                    ("kairos-target-partition", "2"),
+                ])
             try await commands.send("now", [], [("kairos-target", "e2e.fired")])
             // One command the way a user types it.
             let kcat = Process()
             kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-            kcat.arguments = ["-P", "-b", bootstrap, "-t", "kairos.commands", "-k", "from-kcat", "-H", "kairos-delay=500ms",
-                              "-H", "kairos-target=e2e.fired", "-H", "source=kcat"]
+            kcat.arguments = [
+                "-P", "-b", bootstrap, "-t", "kairos.commands", "-k", "from-kcat", "-H", "kairos-delay=500ms",
+                "-H", "kairos-target=e2e.fired", "-H", "source=kcat",
+            ]
             let input = Pipe()
             kcat.standardInput = input
             try kcat.run()
@@ -44,9 +50,11 @@ extension EndToEnd {
             let first = try #require(byID["binary"]?.first)
             #expect(first.value == binary)
             #expect(first.key == Array("binary".utf8))
-            #expect(first.headers.map(\.name) == [
-                "trace", "trace", "null-header", "kairos-id", "kairos-scheduled-for", "kairos-fired-at", "kairos-occurrence",
-            ])
+            #expect(
+                first.headers.map(\.name) == [
+                    "trace", "trace", "null-header", "kairos-id", "kairos-scheduled-for", "kairos-fired-at",
+                    "kairos-occurrence",
+                ])
             #expect(first.headers[0].value == Array("t-1".utf8) && first.headers[1].value == Array("t-2".utf8))
             #expect(first.headers[2].value == nil)
             #expect(first.header("kairos-occurrence") == "1")
@@ -98,7 +106,9 @@ extension EndToEnd {
             let events = try TopicReader(bootstrap: bootstrap, topic: "kairos.events").read(until: 8)
             let kinds = events.map { String(decoding: $0.value ?? [], as: UTF8.self) }
             #expect(kinds.filter { $0.contains("\"type\":\"replaced\"") }.count == 2)
-            #expect(kinds.filter { $0.contains("\"type\":\"cancelled\"") && $0.contains("\"id\":\"cancelled\"") }.count == 1)
+            #expect(
+                kinds.filter { $0.contains("\"type\":\"cancelled\"") && $0.contains("\"id\":\"cancelled\"") }.count == 1
+            )
             #expect(kinds.filter { $0.contains("\"type\":\"fired\"") }.count == 2)
         }
 
@@ -115,7 +125,10 @@ extension EndToEnd {
                 ("bad-at", [], [("kairos-at", "tomorrow"), target], [], "kairos-at"),
                 ("bad-at-date", [], [("kairos-at", "2026-02-30T10:00:00Z"), target], [], "day 30"),
                 ("bad-delay", [], [("kairos-delay", "soon"), target], [], "kairos-delay"),
-                ("two-times", [], [("kairos-at", "1700000000000"), ("kairos-delay", "1s"), target], [], "both give a time"),
+                (
+                    "two-times", [], [("kairos-at", "1700000000000"), ("kairos-delay", "1s"), target], [],
+                    "both give a time"
+                ),
                 ("bad-partition", [], [("kairos-target-partition", "-1"), target], [], "kairos-target-partition"),
                 ("unknown-header", [], [("kairos-colour", "blue"), target], [], "unknown header"),
                 ("upper-case", [], [("Kairos-Delay", "1s"), target], [], "lower case"),
@@ -165,11 +178,16 @@ extension EndToEnd {
 
             let commands = try CommandProducer(bootstrap: bootstrap)
             // The embedded broker creates a target topic with 4 partitions on first use: partition 9 never exists.
-            try await commands.send("refused-1", Array("a".utf8), [("kairos-target", "e2e.narrow"), ("kairos-target-partition", "9")])
+            try await commands.send(
+                "refused-1", Array("a".utf8), [("kairos-target", "e2e.narrow"), ("kairos-target-partition", "9")])
             try await commands.send("fine-1", Array("b".utf8), [("kairos-target", "e2e.narrow")])
-            try await Task.sleep(for: .seconds(2))
-            try await commands.send("refused-2", Array("c".utf8), [("kairos-target", "e2e.narrow"), ("kairos-target-partition", "9")])
-            try await commands.send("fine-2", Array("d".utf8), [("kairos-target", "e2e.narrow"), ("kairos-delay", "1s")])
+            // The second pair follows the first refusal.
+            let dlq = try TopicReader(bootstrap: bootstrap, topic: "kairos.dlq")
+            try dlq.waitForRecord { $0.id == "refused-1" }
+            try await commands.send(
+                "refused-2", Array("c".utf8), [("kairos-target", "e2e.narrow"), ("kairos-target-partition", "9")])
+            try await commands.send(
+                "fine-2", Array("d".utf8), [("kairos-target", "e2e.narrow"), ("kairos-delay", "1s")])
 
             // fine-1 may come twice: the batch Kafka refused was aborted, and the embedded broker does not hide
             // aborted records from read_committed readers. So read until fine-2 is there, not until two records.
@@ -180,7 +198,7 @@ extension EndToEnd {
                 fired = try reader.read(until: fired.count + 1, seconds: 1)
             }
             #expect(Set(fired.map(\.id)) == ["fine-1", "fine-2"], "log:\n\(kairos.log)")
-            let dead = try TopicReader(bootstrap: bootstrap, topic: "kairos.dlq").read(until: 2)
+            let dead = try dlq.read(until: 2)
             #expect(Set(dead.compactMap { $0.header("kairos-id") }) == ["refused-1", "refused-2"])
             #expect(dead.allSatisfy { $0.header("kairos-error-kind") == "delivery-failed" })
             #expect(dead.allSatisfy { ($0.header("kairos-error") ?? "").contains("e2e.narrow") })
@@ -192,26 +210,35 @@ extension EndToEnd {
             let (broker, bootstrap) = try KairosProcess.broker(in: scratch)
             defer { broker.terminate() }
             let state = scratch.path("a")
-            var kairos = try KairosProcess.scheduler(bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("1.log"))
+            var kairos = try KairosProcess.scheduler(
+                bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("1.log"))
             try kairos.waitForLog("partition assigned", count: 4)
             let commands = try CommandProducer(bootstrap: bootstrap)
             let count = 300
             for index in 0..<count {
                 try await commands.send(
-                    "s-\(index)", Array("\(index)".utf8), [("kairos-delay", "\(1_000 + index * 15)ms"), ("kairos-target", "e2e.restart")])
+                    "s-\(index)", Array("\(index)".utf8),
+                    [("kairos-delay", "\(1_000 + index * 15)ms"), ("kairos-target", "e2e.restart")])
             }
-            // Stop gracefully while firings are under way, then start again on the same state directory.
-            try await Task.sleep(for: .seconds(3))
+            // Stop gracefully while firings are under way (a third of them are out), then start again on the same
+            // state directory.
+            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.restart")
+            try reader.waitForRecords(count / 3)
             #expect(kairos.terminate() == 0)
-            kairos = try KairosProcess.scheduler(bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("2.log"))
+            kairos = try KairosProcess.scheduler(
+                bootstrap: bootstrap, stateDirectory: state, logPath: scratch.path("2.log"))
             defer { kairos.terminate() }
 
-            let reader = try TopicReader(bootstrap: bootstrap, topic: "e2e.restart")
             try reader.read(until: count, seconds: 60)
             let fired = try reader.drain(seconds: 2)
             let ids = fired.map(\.id)
-            #expect(Set(ids).count == count, "missing: \(Set((0..<count).map { "s-\($0)" }).subtracting(ids).sorted().prefix(10))")
-            #expect(ids.count == Set(ids).count, "fired twice: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted().prefix(10))")
+            #expect(
+                Set(ids).count == count,
+                "missing: \(Set((0..<count).map { "s-\($0)" }).subtracting(ids).sorted().prefix(10))")
+            #expect(
+                ids.count == Set(ids).count,
+                "fired twice: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted().prefix(10))"
+            )
             #expect(kairos.log.contains("restored_records="))
         }
 
@@ -225,7 +252,8 @@ extension EndToEnd {
             let commands = try CommandProducer(bootstrap: bootstrap)
             // Due late enough (20 s) that the hand-over happens first even on a busy machine.
             for index in 0..<40 {
-                try await commands.send("r-\(index)", Array("\(index)".utf8), [("kairos-delay", "20s"), ("kairos-target", "e2e.restore")])
+                try await commands.send(
+                    "r-\(index)", Array("\(index)".utf8), [("kairos-delay", "20s"), ("kairos-target", "e2e.restore")])
             }
             try await commands.send("r-0", nil)  // cancelled before the hand-over: must stay cancelled
             // Hand over once all 41 commands are applied (40 scheduled events and 1 cancelled).

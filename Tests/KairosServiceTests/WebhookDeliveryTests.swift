@@ -100,7 +100,7 @@ extension EndToEnd {
             #expect(down?.header("kairos-attempts") == "3")
 
             // Nothing more is sent once every schedule has its outcome.
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(3))  // stays: a negative check, nothing more within 3 s
             #expect(receiver.requests("/bad").count == 1)
             #expect(receiver.requests("/down").count == 3)
             #expect(receiver.requests("/ok/").count == 2)
@@ -149,7 +149,7 @@ extension EndToEnd {
             let events = try TopicReader(bootstrap: bootstrap, topic: "kairos.events")
             let fired = try events.read(until: 5, seconds: 30).filter { $0.eventType == "fired" }
             #expect(fired.count == 1)
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(2))  // stays: a negative check, no request within 2 s after the 200
             #expect(receiver.requests("/kill").count == requests.count, "sent again after the 200")
             try await receiver.shutdown()
         }
