@@ -271,7 +271,9 @@ final class Cluster {
         try waitFor("the broker") { FileManager.default.fileExists(atPath: bootstrapFile) }
         bootstrap = try String(contentsOfFile: bootstrapFile, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        var producerConfiguration = ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
+        // Java's partitioner, Kairos's default home-partition rule: commands land where Kairos reads them.
+        var producerConfiguration = ProducerConfiguration(
+            kafka: KafkaConfiguration(bootstrapServers: bootstrap, properties: ["partitioner": "murmur2_random"]))
         producerConfiguration.lingerMilliseconds = 5
         producer = try KafkaProducer(configuration: producerConfiguration)
         events = try Reader(bootstrap: bootstrap, topic: "kairos.events", fromLatest: true)

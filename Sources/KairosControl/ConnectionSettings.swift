@@ -13,14 +13,17 @@ public struct ConnectionSettings: Sendable {
     public var topicPrefix: String?
     /// `--kafka-property NAME=VALUE`, any number: librdkafka properties for every client.
     public var kafkaProperties: [String]
+    /// `--partitioner`; when nil, `KAIROS_PARTITIONER`, else murmur2: which partition of `commands` an id belongs to.
+    public var partitioner: String?
     /// The environment read for `KAIROS_BOOTSTRAP_SERVERS` and `KAIROS_TOPIC_PREFIX`.
     public var environment: [String: String]
 
     /// Settings from the command line's values and `environment` (the process's environment when nil).
     public init(
         bootstrapServers: String? = nil, stateDirectory: String? = nil, topicPrefix: String? = nil,
-        kafkaProperties: [String] = [], environment: [String: String]? = nil
+        kafkaProperties: [String] = [], partitioner: String? = nil, environment: [String: String]? = nil
     ) {
+        self.partitioner = partitioner
         self.bootstrapServers = bootstrapServers
         self.stateDirectory = stateDirectory
         self.topicPrefix = topicPrefix
@@ -67,6 +70,16 @@ public struct ConnectionSettings: Sendable {
         return KairosTopics(prefix: prefix)
     }
 
+    /// The home-partition rule: `--partitioner`, else `KAIROS_PARTITIONER`, else murmur2 (as Kairos's default).
+    func resolvedPartitioner() throws(ControlError) -> HomePartition.Rule {
+        let text = partitioner ?? environment["KAIROS_PARTITIONER"].flatMap { $0.isEmpty ? nil : $0 } ?? "murmur2"
+        guard let rule = HomePartition.Rule(rawValue: text.lowercased()) else {
+            let rules = HomePartition.Rule.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .usage("partitioner '\(text)' is not one of \(rules)")
+        }
+        return rule
+    }
+
     /// The `--kafka-property` values as a dictionary.
     func resolvedKafkaProperties() throws(ControlError) -> [String: String] {
         var properties: [String: String] = [:]
@@ -99,7 +112,7 @@ public struct ConnectionSettings: Sendable {
                     FileHandle.standardError.write(Data("librdkafka: \(line.facility): \(line.message)\n".utf8))
                 }
             })
-        return KairosConnection(kafka: kafka, topics: try resolvedTopics())
+        return KairosConnection(kafka: kafka, topics: try resolvedTopics(), partitioner: try resolvedPartitioner())
     }
 }
 
@@ -114,12 +127,15 @@ public final class KairosConnection: Sendable {
     let kafka: KafkaConfiguration
     /// The topics every command works on.
     public let topics: KairosTopics
+    /// The rule by which commands are written to their id's home partition, as Kairos reads them.
+    public let partitioner: HomePartition.Rule
     /// How long a metadata request may take before the cluster counts as unreachable.
     static let metadataTimeoutMilliseconds: Int32 = 10_000
 
-    init(kafka: KafkaConfiguration, topics: KairosTopics) {
+    init(kafka: KafkaConfiguration, topics: KairosTopics, partitioner: HomePartition.Rule) {
         self.kafka = kafka
         self.topics = topics
+        self.partitioner = partitioner
     }
 
     /// The bootstrap servers, as the error messages name them.

@@ -189,9 +189,12 @@ public struct DeadLetterReplay: Sendable {
         let decoder = CommandDecoder(policy: .permissive(topics: connection.topics))
         let partitions = try filter.partitions(on: connection)
         let producer = dryRun ? nil : try connection.makeProducer()
-        if !dryRun {
-            _ = try connection.partitions(of: connection.topics.commands, in: try connection.metadata())
-        }
+        // Written to each id's home partition, as Kairos reads them.
+        let home = dryRun
+            ? nil
+            : HomePartition(
+                rule: connection.partitioner,
+                partitions: Int32(try connection.partitions(of: connection.topics.commands, in: try connection.metadata()).count))
         let failures = WriteFailures()
         var outcomes: [ReplayOutcome] = []
         let scanner = PartitionScanner(connection: connection)
@@ -213,8 +216,8 @@ public struct DeadLetterReplay: Sendable {
                 if let producer {
                     Self.write(
                         KafkaProducerRecord(
-                            topic: connection.topics.commands, key: command.key, value: command.value,
-                            headers: command.headers, timestamp: timestamp),
+                            topic: connection.topics.commands, partition: home?.of(key: command.key ?? []),
+                            key: command.key, value: command.value, headers: command.headers, timestamp: timestamp),
                         with: producer, reference: outcome.reference, failures: failures)
                 }
             }

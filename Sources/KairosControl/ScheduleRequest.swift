@@ -265,14 +265,19 @@ public struct CancelReceipt: ControlReport {
     }
 }
 
-/// Writes records to the commands topic after checking that the cluster answers and the topic exists.
+/// Writes records to the commands topic, to their id's home partition, after checking that the cluster answers and
+/// the topic exists.
 struct CommandWriter {
     let connection: KairosConnection
 
     func write(_ record: KafkaProducerRecord) async throws(ControlError) -> DeliveryReport {
         let topic = record.topic
         // Producing to a missing topic could create it with the broker's defaults; refuse instead.
-        _ = try connection.partitions(of: topic, in: try connection.metadata())
+        let partitions = try connection.partitions(of: topic, in: try connection.metadata())
+        var record = record
+        // Written where Kairos reads the id's commands, so nothing is forwarded and the order with others holds.
+        record.partition = HomePartition(rule: connection.partitioner, partitions: Int32(partitions.count))
+            .of(key: record.key ?? [])
         let producer = try connection.makeProducer()
         do {
             return try await producer.send(record)

@@ -122,7 +122,7 @@ final class CommitPipeline {
     func due(partition: Int32, upTo now: Int64, skipping: (String) -> Bool) -> [Schedule] {
         guard let changed = states[partition] else { return [] }
         return changed.values.compactMap { entry in
-            guard let schedule = entry.schedule, schedule.fireAt <= now, !skipping(schedule.id) else { return nil }
+            guard let schedule = entry.schedule, schedule.nextDueAt <= now, !skipping(schedule.id) else { return nil }
             return schedule
         }
     }
@@ -132,7 +132,7 @@ final class CommitPipeline {
         guard let changed = states[partition] else { return nil }
         return changed.values.compactMap { entry in
             guard let schedule = entry.schedule, !skipping(schedule.id) else { return nil }
-            return schedule.fireAt
+            return schedule.nextDueAt
         }.min()
     }
 }

@@ -40,7 +40,13 @@ final class DueFirings {
                 partition: partition, upTo: now, limit: settings.maxFiresPerBatch - batch.fired,
                 passingOver: passedOver[partition] ?? [], in: batch)
             for schedule in due {
-                guard let occurrence = dueOccurrence(of: schedule, partition: partition, now: now, into: &batch) else {
+                // A triggered firing goes first, and the schedule's own occurrence stays as it is.
+                let occurrence: Occurrence
+                if let trigger = schedule.pendingTriggers.first, trigger.dueAt <= now {
+                    occurrence = Occurrence(number: schedule.nextExtraNumber, instant: trigger.requestedAt)
+                } else if let due = dueOccurrence(of: schedule, partition: partition, now: now, into: &batch) {
+                    occurrence = due
+                } else {
                     continue
                 }
                 switch schedule.target {
@@ -92,11 +98,12 @@ final class DueFirings {
 
     /// Fires occurrence `due` of a schedule with a Kafka target: a one-shot ends with its firing; a recurring schedule
     /// records its next occurrence in the same batch, so occurrence numbers stay exact across crashes and rebalances.
+    /// A triggered firing (negative `due.number`) leaves the schedule as it was, but for the trigger it used up.
     private func fire(
         _ schedule: Schedule, occurrence due: Occurrence, partition: Int32, now: Int64, into batch: inout OutputBatch
     ) {
         let firing = Firing(partition: partition, schedule: schedule, occurrence: due, firedAt: now)
-        let next = schedule.following(due, logger: logger)
+        let next = due.number < 0 ? schedule.afterTriggeredFiring() : schedule.following(due, logger: logger)
         if let error = refused.error(for: schedule.id, partition: partition) {
             batch.records += deadLetterRecords(of: firing, refusedWith: error)
             batch.deadLettered.append(firing)
@@ -110,7 +117,7 @@ final class DueFirings {
             batch.append(
                 EventRecord(
                     kind: .fired, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
-                    partition: partition, detail: isLast ? "last occurrence" : nil))
+                    partition: partition, detail: due.number < 0 ? "triggered" : isLast ? "last occurrence" : nil))
         }
         batch.fired += 1
         batch.advance(schedule, to: next, partition: partition)

@@ -44,6 +44,11 @@ public struct EngineSettings: Sendable {
     public var maxCommandsPerBatch = 10_000
     /// Firings in one batch at most.
     public var maxFiresPerBatch = 10_000
+    /// The rule that says which partition of `commands` an id belongs to, with the topic's partition count: a
+    /// command read elsewhere is forwarded there (invariant 10). Nil forwards nothing.
+    public var homePartition: HomePartition?
+    /// Triggered firings that may wait for one schedule at once; a trigger beyond it is refused to the DLQ.
+    public var maxPendingTriggers = 100
 
     public init(
         groupID: String, instanceID: String?, topics: KairosTopics, guarantee: DeliveryGuarantee,

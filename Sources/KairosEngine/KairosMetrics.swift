@@ -82,6 +82,7 @@ public final class KairosMetrics: Sendable {
     struct Tally {
         var commandsApplied = 0
         var commandsRejected = 0
+        var commandsForwarded = 0
         var kafkaDelivered = 0
         var kafkaDeadLettered = 0
         var httpDelivered = 0
@@ -98,6 +99,7 @@ public final class KairosMetrics: Sendable {
         }
         add(Name.commands, [("result", "applied")], tally.commandsApplied)
         add(Name.commands, [("result", "rejected")], tally.commandsRejected)
+        add(Name.commands, [("result", "forwarded")], tally.commandsForwarded)
         add(Name.dlq, [("kind", "rejected")], tally.commandsRejected)
         add(Name.firings, [("target", "kafka"), ("outcome", "delivered")], tally.kafkaDelivered)
         add(Name.firings, [("target", "kafka"), ("outcome", "dead_lettered")], tally.kafkaDeadLettered)

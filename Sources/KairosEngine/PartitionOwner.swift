@@ -1,6 +1,7 @@
 import Foundation
 import KafkaClient
 import Logging
+import ScheduleModel
 
 /// Who owns partition k, and how it is taken on and given up.
 ///
@@ -113,7 +114,7 @@ final class PartitionOwner {
             status.update { snapshot in
                 var entry = EngineStatus.Partition(partition: partition, state: .serving)
                 entry.pending = pending
-                entry.nextDue = store.nextDueTime
+                entry.nextDue = store.nextDueTime.flatMap { $0 == Schedule.parked ? nil : $0 }
                 entry.commandsOffset = resume
                 entry.restoredRecords = outcome.records
                 entry.restoreSeconds = outcome.seconds
@@ -158,6 +159,12 @@ final class PartitionOwner {
                     commandsOffset: batch.nextCommandOffsets[partition])
             }
         }
+    }
+
+    /// Serves `store` as it is, without a restore from the changelog: a seam for tests of the parts that read the
+    /// stores.
+    func serveUnrestored(_ store: ScheduleStore) {
+        stores[store.partition] = store
     }
 
     /// Closes every store (shutdown).

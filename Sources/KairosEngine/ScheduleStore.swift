@@ -39,7 +39,7 @@ enum StoredState: Equatable {
     case dueAt(Int64)
 
     static func of(_ schedule: Schedule?) -> StoredState {
-        schedule.map { .dueAt($0.fireAt) } ?? .absent
+        schedule.map { .dueAt($0.nextDueAt) } ?? .absent
     }
 }
 
@@ -108,7 +108,7 @@ final class ScheduleStore {
         var floor = nextDueTime
         func indexedAt(_ id: String, _ replacing: StoredState) throws -> Int64? {
             switch pending[id] ?? replacing {
-            case .unknown: return try schedule(id: id)?.fireAt
+            case .unknown: return try schedule(id: id)?.nextDueAt
             case .absent: return nil
             case .dueAt(let fireAt): return fireAt
             }
@@ -120,9 +120,10 @@ final class ScheduleStore {
                     batch.delete(Self.dueKey(old, schedule.id), in: Self.due)
                 }
                 batch.put(Array(schedule.id.utf8), encoded ?? ScheduleCodec.encode(schedule), in: Self.schedules)
-                batch.put(Self.dueKey(schedule.fireAt, schedule.id), [], in: Self.due)
-                pending[schedule.id] = .dueAt(schedule.fireAt)
-                floor = min(floor ?? schedule.fireAt, schedule.fireAt)
+                let dueAt = schedule.nextDueAt
+                batch.put(Self.dueKey(dueAt, schedule.id), [], in: Self.due)
+                pending[schedule.id] = .dueAt(dueAt)
+                floor = min(floor ?? dueAt, dueAt)
             case .delete(let id, let replacing):
                 if let old = try indexedAt(id, replacing) {
                     batch.delete(Self.dueKey(old, id), in: Self.due)

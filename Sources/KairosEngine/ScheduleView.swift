@@ -29,7 +29,7 @@ struct ScheduleView {
             let pending = inFlight.due(partition: partition, upTo: now) { passed.contains($0) }
             due =
                 pending.isEmpty
-                ? stored : Array((stored + pending).sorted { ($0.fireAt, $0.id) < ($1.fireAt, $1.id) }.prefix(limit))
+                ? stored : Array((stored + pending).sorted { ($0.nextDueAt, $0.id) < ($1.nextDueAt, $1.id) }.prefix(limit))
         } else {
             due = try store.due(upTo: now, limit: limit)
         }

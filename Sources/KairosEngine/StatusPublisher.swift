@@ -1,4 +1,5 @@
 import KafkaClient
+import ScheduleModel
 
 /// Publishes what the engine is doing, at most once a second: each served partition's pending schedules, next due
 /// time, command lag and store size (in `EngineStatus` for the admin API, and as gauges), and the webhook circuit
@@ -40,7 +41,7 @@ final class StatusPublisher {
         for (partition, store) in owner.stores {
             var entry = EngineStatus.Partition(partition: partition, state: .serving)
             entry.pending = (try? store.approximateCount()) ?? 0
-            entry.nextDue = store.nextDueTime
+            entry.nextDue = store.nextDueTime.flatMap { $0 == Schedule.parked ? nil : $0 }
             entry.commandsOffset = try? store.commandsOffset
             entry.changelogOffset = try? store.changelogOffset
             entry.storeBytes = try? store.approximateBytes()

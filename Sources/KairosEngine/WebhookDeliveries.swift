@@ -37,8 +37,10 @@ final class WebhookDeliveries {
         dispatcher = WebhookDispatcher(settings: settings, onCompletion: wakeUp)
     }
 
-    /// Starts delivering occurrence `occurrence` of `schedule`, attempt `failedAttempts + 1`.
-    func dispatch(_ schedule: Schedule, _ target: HTTPTarget, occurrence: Occurrence, partition: Int32) -> Dispatch {
+    /// Starts attempt `attempt` of delivering occurrence `occurrence` of `schedule`.
+    func dispatch(
+        _ schedule: Schedule, _ target: HTTPTarget, occurrence: Occurrence, attempt: Int, partition: Int32
+    ) -> Dispatch {
         let url: HTTPURL
         do {
             url = try HTTPURL(parsing: target.url)
@@ -46,7 +48,7 @@ final class WebhookDeliveries {
             return .unsendable("the stored URL '\(target.url)' cannot be sent: \(error.message)")
         }
         var headers = target.headers.map { (name: $0.name, value: String(decoding: $0.value ?? [], as: UTF8.self)) }
-        headers += WebhookHeaders.of(id: schedule.id, occurrence: occurrence, attempt: schedule.failedAttempts + 1)
+        headers += WebhookHeaders.of(id: schedule.id, occurrence: occurrence, attempt: attempt)
         let job = WebhookJob(
             partition: partition, scheduleID: schedule.id, occurrence: occurrence.number, url: url,
             method: target.method, headers: headers, body: schedule.payload)

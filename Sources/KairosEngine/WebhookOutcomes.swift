@@ -40,12 +40,14 @@ final class WebhookOutcomes {
         _ schedule: Schedule, _ target: HTTPTarget, occurrence due: Occurrence, partition: Int32, now: Int64,
         into batch: inout OutputBatch
     ) {
-        switch deliveries.dispatch(schedule, target, occurrence: due, partition: partition) {
+        let attempt = schedule.failedAttempts(of: due) + 1
+        switch deliveries.dispatch(schedule, target, occurrence: due, attempt: attempt, partition: partition) {
         case .started, .waitingForRoom:
             break
         case .circuitOpen(let retryAt):
             waitForBreaker(
-                schedule.positioned(at: due), target, retryAt: retryAt, partition: partition, now: now, into: &batch)
+                schedule.positioned(at: due), due, target, retryAt: retryAt, partition: partition, now: now,
+                into: &batch)
         case .unsendable(let reason):
             deadLetter(
                 schedule, target, occurrence: due, partition: partition, now: now, status: nil, reason: reason,
@@ -68,27 +70,28 @@ final class WebhookOutcomes {
             else { continue }
             let schedule = entry.schedule.positioned(at: entry.occurrence)
             let due = entry.occurrence
-            let attempt = schedule.failedAttempts + 1
+            let attempt = schedule.failedAttempts(of: due) + 1
             switch completion.outcome {
             case .delivered(let status):
                 batch.fired += 1
                 batch.tally.httpDelivered += 1
-                if schedule.failedAttempts == 0 {
+                if attempt == 1 {
                     batch.tally.lateness.append((target: "http", milliseconds: completion.startedAt - due.instant))
                 }
-                let next = batch.advance(schedule, to: schedule.following(due, logger: logger), partition: partition)
+                let next = batch.advance(schedule, to: schedule.after(due, logger: logger), partition: partition)
                 batch.append(
                     EventRecord(
                         kind: .fired, id: id, occurrence: due.number, scheduledFor: due.instant,
                         at: completion.startedAt, partition: partition,
                         detail: "HTTP \(status) on attempt \(attempt)"
-                            + (schedule.recurrence != nil && next == nil ? "; last occurrence" : "")))
+                            + (due.number < 0
+                                ? "; triggered" : schedule.recurrence != nil && next == nil ? "; last occurrence" : "")))
             case .failed(let failure):
                 let maxAttempts = schedule.retryMax ?? settings.httpRetryMax
                 if failure.retryable && attempt < maxAttempts {
                     retry(
-                        schedule, target, attempt: attempt, of: maxAttempts, failure, partition: partition, now: now,
-                        into: &batch)
+                        schedule, due, target, attempt: attempt, of: maxAttempts, failure, partition: partition,
+                        now: now, into: &batch)
                 } else {
                     let reason =
                         failure.retryable
@@ -100,7 +103,7 @@ final class WebhookOutcomes {
                     batch.tally.httpDeadLettered += 1
                 }
             case .circuitOpen(let retryAt):
-                waitForBreaker(schedule, target, retryAt: retryAt, partition: partition, now: now, into: &batch)
+                waitForBreaker(schedule, due, target, retryAt: retryAt, partition: partition, now: now, into: &batch)
             }
         }
     }
@@ -118,7 +121,7 @@ final class WebhookOutcomes {
     /// Stores a failed attempt and when the next one is due: the backoff doubles from the schedule's first retry
     /// delay, with jitter, capped by configuration; a server's `Retry-After` is honoured.
     private func retry(
-        _ schedule: Schedule, _ target: HTTPTarget, attempt: Int, of maxAttempts: Int, _ failure: WebhookFailure,
+        _ schedule: Schedule, _ due: Occurrence, _ target: HTTPTarget, attempt: Int, of maxAttempts: Int, _ failure: WebhookFailure,
         partition: Int32, now: Int64, into batch: inout OutputBatch
     ) {
         let policy = RetryPolicy(
@@ -126,13 +129,13 @@ final class WebhookOutcomes {
             capMillis: settings.httpRetryBackoffMaxMilliseconds)
         let retryAt =
             now + policy.delay(afterAttempt: attempt, retryAfterMillis: failure.retryAfterMillis, using: &random)
-        let retried = schedule.retried(at: retryAt, error: failure.reason)
+        let retried = schedule.retried(due, at: retryAt, error: failure.reason)
         batch.tally.httpRetried += 1
         batch.put(retried, replacing: schedule, partition: partition)
         batch.append(
             EventRecord(
-                kind: .retrying, id: schedule.id, occurrence: schedule.occurrence, scheduledFor: schedule.scheduledFor,
-                at: now, partition: partition,
+                kind: .retrying, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
+                partition: partition,
                 detail: "attempt \(attempt) of \(maxAttempts) failed: \(failure.reason); "
                     + "next attempt at \(TimestampFormat.format(retryAt))"))
         logger.info(
@@ -146,17 +149,17 @@ final class WebhookOutcomes {
     /// Moves a delivery whose host's circuit breaker is open to when the breaker lets a request through again,
     /// without counting an attempt.
     private func waitForBreaker(
-        _ schedule: Schedule, _ target: HTTPTarget, retryAt: Int64, partition: Int32, now: Int64,
+        _ schedule: Schedule, _ due: Occurrence, _ target: HTTPTarget, retryAt: Int64, partition: Int32, now: Int64,
         into batch: inout OutputBatch
     ) {
         let reason = "circuit breaker open for host \(target.host) after repeated failures"
-        let deferred = schedule.deferred(to: retryAt, reason: reason)
+        let deferred = schedule.deferred(due, to: retryAt, reason: reason)
         batch.tally.httpDeferred += 1
         batch.put(deferred, replacing: schedule, partition: partition)
         batch.append(
             EventRecord(
-                kind: .retrying, id: schedule.id, occurrence: schedule.occurrence, scheduledFor: schedule.scheduledFor,
-                at: now, partition: partition, detail: "\(reason); next attempt at \(TimestampFormat.format(retryAt))"))
+                kind: .retrying, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
+                partition: partition, detail: "\(reason); next attempt at \(TimestampFormat.format(retryAt))"))
     }
 
     /// Sends a failed webhook firing to the DLQ (with what a replay needs: the target, method and headers) and moves
@@ -167,13 +170,14 @@ final class WebhookOutcomes {
     ) {
         batch.records.append(
             DeadLetterRecord.deliveryFailed(
-                schedule, occurrence: due, reason: reason, httpStatus: status, attempts: schedule.failedAttempts + 1,
+                schedule, occurrence: due, reason: reason, httpStatus: status,
+                attempts: schedule.failedAttempts(of: due) + 1,
                 topic: settings.topics.deadLetters))
         batch.append(
             EventRecord(
                 kind: .deadLettered, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
                 partition: partition, detail: reason))
         logger.notice("webhook dead-lettered", metadata: ["id": "\(schedule.id)", "reason": "\(reason)"])
-        batch.advance(schedule, to: schedule.following(due, logger: logger), partition: partition)
+        batch.advance(schedule, to: schedule.after(due, logger: logger), partition: partition)
     }
 }

@@ -67,6 +67,18 @@ public struct Setting: Sendable {
             "A recurring occurrence late by at most this much fires, late, and the following ones catch up in order. Older ones were missed (no instance owned the partition): by default they collapse into one late firing; with `kairos-misfire: skip` they are skipped."
         ),
         Setting(
+            "KAIROS_PARTITIONER", flag: "--partitioner", default: "murmur2",
+            "Which partition of `commands` a schedule id belongs to: `murmur2` (Kafka's Java client, python3-kafka, librdkafka's `murmur2_random`) or `crc32` (librdkafka's and kcat's default). A command written to another partition is forwarded there. Every instance, `kairosctl` and the API must use the same rule."
+        ),
+        Setting(
+            "KAIROS_TRANSACTION_TIMEOUT_MS", flag: "--transaction-timeout-ms", default: "10000",
+            "Exactly once: how long a transaction may stay open. It bounds how long a crashed instance's unfinished transaction holds back read_committed readers of the partitions it wrote (targets, changelog) on Apache Kafka; a restart with the same `KAIROS_INSTANCE_ID` ends it at once. Longer than a batch takes to commit (1000-900000)."
+        ),
+        Setting(
+            "KAIROS_SESSION_TIMEOUT_MS", flag: "--session-timeout-ms", default: "10000",
+            "How long the group waits for a silent instance before its partitions move: the hand-over time after a crash (plus a rejoin). Shorter hands over sooner but moves partitions on a long pause (GC, a stalled disk); the broker bounds it (`group.min.session.timeout.ms`, 6000 by default) (3000-300000)."
+        ),
+        Setting(
             "KAIROS_SHUTDOWN_DEADLINE_MS", flag: "--shutdown-deadline-ms", default: "10000",
             "Longest a graceful shutdown (SIGTERM/SIGINT) may take; past it the process exits with status 3 and the next owner redoes what was not committed."
         ),

@@ -58,6 +58,9 @@ public struct CommandDecoder: Sendable {
             }
             controls[lowered] = text
         }
+        if let action = controls[KairosHeader.action] {
+            return try Self.action(action, id: id, payload: payload, controls: controls)
+        }
 
         let timing = KairosHeader.timeHeaders.filter { controls[$0] != nil }
         guard timing.count <= 1 else {
@@ -154,6 +157,33 @@ public struct CommandDecoder: Sendable {
             retryBackoffMillis: retryBackoffMillis)
         schedule.fireAt = schedule.dueTime(of: first)
         return .schedule(schedule)
+    }
+
+    /// A lifecycle command (`kairos-action`): an empty value and no other Kairos header but where it was forwarded
+    /// from.
+    private static func action(_ text: String, id: String, payload: [UInt8], controls: [String: String])
+        throws(CommandRejection) -> Command
+    {
+        let command: Command
+        switch text.lowercased() {
+        case "pause": command = .pause(id: id)
+        case "resume": command = .resume(id: id)
+        case "trigger": command = .trigger(id: id)
+        default:
+            throw CommandRejection(
+                "header 'kairos-action': '\(text)' is not one of pause, resume, trigger")
+        }
+        if let other = controls.keys.sorted().first(where: {
+            $0 != KairosHeader.action && !KairosHeader.forwardingHeaders.contains($0)
+        }) {
+            throw CommandRejection(
+                "header '\(other)' has no meaning with kairos-action; a \(text.lowercased()) command carries only the id")
+        }
+        guard payload.isEmpty else {
+            throw CommandRejection(
+                "a kairos-action command has an empty value; this one has \(payload.count) bytes (a payload belongs to a schedule command)")
+        }
+        return command
     }
 
     static let recurrenceKinds: [String: RecurrenceSpec.Kind] = [KairosHeader.cron: .cron, KairosHeader.every: .every]

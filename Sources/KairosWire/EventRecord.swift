@@ -17,6 +17,11 @@ public struct EventRecord: Sendable, Hashable {
         public static let retrying = Kind(rawValue: "retrying")
         public static let rejected = Kind(rawValue: "rejected")
         public static let deadLettered = Kind(rawValue: "dead-lettered")
+        public static let paused = Kind(rawValue: "paused")
+        public static let resumed = Kind(rawValue: "resumed")
+        public static let triggered = Kind(rawValue: "triggered")
+        /// A command written to a partition that is not its id's home was forwarded there.
+        public static let forwarded = Kind(rawValue: "forwarded")
     }
 
     public var kind: Kind

@@ -34,6 +34,7 @@ public struct FiredRecord: Sendable, Hashable {
     }
 
     /// The record that fires occurrence `occurrence` of `schedule` at `firedAt`; nil when its target is not a topic.
+    /// An extra firing (negative occurrence) says so in `kairos-firing`.
     public static func record(of schedule: Schedule, occurrence: Occurrence, firedAt: Int64) -> KafkaProducerRecord? {
         guard case .kafka(let topic) = schedule.target else { return nil }
         var headers = schedule.headers.map { KafkaHeader(name: $0.name, value: $0.value) }
@@ -42,6 +43,9 @@ public struct FiredRecord: Sendable, Hashable {
         headers.append(KafkaHeader(KairosHeader.scheduledFor, String(occurrence.instant)))
         headers.append(KafkaHeader(KairosHeader.firedAt, String(firedAt)))
         headers.append(KafkaHeader(KairosHeader.occurrence, String(occurrence.number)))
+        if occurrence.number < 0 {
+            headers.append(KafkaHeader(KairosHeader.firing, "triggered"))
+        }
         return KafkaProducerRecord(
             topic: topic, partition: schedule.targetPartition, key: schedule.targetKey ?? Array(schedule.id.utf8),
             value: schedule.payload, headers: headers)

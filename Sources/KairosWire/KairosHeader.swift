@@ -41,6 +41,15 @@ public enum KairosHeader {
     /// `fire` or `skip`: what happens to occurrences missed while nobody owned the partition.
     public static let misfire = "kairos-misfire"
 
+    /// `pause`, `resume` or `trigger`: a lifecycle command for an existing schedule, with an empty value.
+    public static let action = "kairos-action"
+    /// On a command Kairos forwarded to its home partition: `<partition>@<offset>` where it was written.
+    public static let forwardedFrom = "kairos-forwarded-from"
+    /// On a command Kairos forwarded: the timestamp of the record as it was written (the base of `kairos-delay`).
+    public static let forwardedTimestamp = "kairos-forwarded-timestamp"
+    /// The headers Kairos adds when it forwards a command.
+    public static let forwardingHeaders: Set<String> = [forwardedFrom, forwardedTimestamp]
+
     /// The time headers, of which a command gives at most one.
     public static let timeHeaders = [at, delay, cron, every]
     /// Headers that apply to recurring schedules only.
@@ -48,7 +57,7 @@ public enum KairosHeader {
     /// Every command header but the `kairos-http-header-*` family.
     public static let commandHeaders: Set<String> = [
         at, delay, cron, every, zone, start, end, limit, target, targetKey, targetPartition, httpMethod, retryMax,
-        retryBackoff, window, misfire,
+        retryBackoff, window, misfire, action, forwardedFrom, forwardedTimestamp,
     ]
 
     // MARK: Fired records (and dead letters of failed firings)
@@ -77,9 +86,13 @@ public enum KairosHeader {
     /// Attempts a webhook delivery made before it was dead-lettered.
     public static let attempts = "kairos-attempts"
 
+    /// On a fired record that is not one of the schedule's regular occurrences: `triggered` (an extra firing that
+    /// `kairos-action: trigger` asked for; its occurrence is negative: -1, -2, ...).
+    public static let firing = "kairos-firing"
+
     /// Headers Kairos adds to a dead letter; the command it came from is the dead letter without them.
     public static let deadLetterHeaders: Set<String> = [
         error, errorKind, sourceTopic, sourcePartition, sourceOffset, httpStatus, attempts, id, scheduledFor,
-        occurrence, firedAt,
+        occurrence, firedAt, firing, forwardedFrom, forwardedTimestamp,
     ]
 }

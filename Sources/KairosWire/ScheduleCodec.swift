@@ -2,16 +2,24 @@ public import ScheduleModel
 
 /// The binary form of a `Schedule`, as stored in RocksDB and in the changelog topic.
 ///
-/// Layout (version 3): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
+/// Layout (version 4): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
 /// length (0xFFFFFFFF for nil) followed by the bytes; integers are big-endian; optional integers are a presence byte
-/// then the value. Versions 1 (one-shots without window) and 2 (no HTTP targets, no delivery state) are still read.
+/// then the value. Versions 1 (one-shots without window), 2 (no HTTP targets, no delivery state) and 3 (no pause or
+/// triggers) are still read.
 public enum ScheduleCodec {
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
+
+    /// A schedule that never used what version 4 added is written as version 3, which Kairos versions without pause
+    /// and trigger still read: an upgrade can be rolled out instance by instance, and rolled back.
+    static func version(of schedule: Schedule) -> UInt8 {
+        schedule.pausedAt == nil && schedule.pendingTriggers.isEmpty && schedule.extraFirings == 0 ? 3 : version
+    }
 
     public static func encode(_ schedule: Schedule) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + schedule.id.utf8.count + schedule.payload.count)
-        out.append(version)
+        let written = version(of: schedule)
+        out.append(written)
         appendBytes(Array(schedule.id.utf8), to: &out)
         switch schedule.target {
         case .kafka(let topic):
@@ -57,6 +65,15 @@ public enum ScheduleCodec {
         appendOptional(schedule.retryMax.map(Int64.init), to: &out)
         appendOptional(schedule.retryBackoffMillis, to: &out)
         appendBytes(schedule.lastError.map { Array($0.utf8) }, to: &out)
+        guard written >= 4 else { return out }
+        appendOptional(schedule.pausedAt, to: &out)
+        appendInteger(UInt32(clamping: schedule.pendingTriggers.count), to: &out)
+        for trigger in schedule.pendingTriggers {
+            appendInteger(UInt64(bitPattern: trigger.requestedAt), to: &out)
+            appendInteger(UInt64(bitPattern: trigger.dueAt), to: &out)
+            appendInteger(UInt32(clamping: trigger.failedAttempts), to: &out)
+        }
+        appendInteger(UInt64(bitPattern: schedule.extraFirings), to: &out)
         return out
     }
 
@@ -126,6 +143,17 @@ public enum ScheduleCodec {
         schedule.retryMax = try reader.optionalInteger().map { Int(clamping: $0) }
         schedule.retryBackoffMillis = try reader.optionalInteger()
         schedule.lastError = try reader.optionalBytes().map { String(decoding: $0, as: UTF8.self) }
+        guard storedVersion >= 4 else { return schedule }
+        schedule.pausedAt = try reader.optionalInteger()
+        let triggers = Int(try reader.uint32())
+        schedule.pendingTriggers.reserveCapacity(min(triggers, 1_024))
+        for _ in 0..<triggers {
+            schedule.pendingTriggers.append(
+                PendingTrigger(
+                    requestedAt: Int64(bitPattern: try reader.uint64()), dueAt: Int64(bitPattern: try reader.uint64()),
+                    failedAttempts: Int(try reader.uint32())))
+        }
+        schedule.extraFirings = Int64(bitPattern: try reader.uint64())
         return schedule
     }
 

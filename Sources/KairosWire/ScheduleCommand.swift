@@ -109,7 +109,7 @@ public struct ScheduleCommand: Sendable, Hashable {
             headers: headers.map { ScheduleHeader(name: $0.name, value: $0.value) }, timestamp: timestamp, offset: 0)
         switch CommandDecoder(policy: policy).decode(record) {
         case .success(.schedule(let schedule)): return .success(schedule)
-        case .success(.cancel): return .failure(CommandRejection("the command would cancel \(id)"))
+        case .success(let other): return .failure(CommandRejection("the command is not a schedule: \(other)"))
         case .failure(let rejection): return .failure(rejection)
         }
     }
@@ -151,5 +151,33 @@ public struct ScheduleCancellation: Sendable, Hashable {
     /// The tombstone as a record of `topic`.
     public func record(topic: String, timestamp: Int64) -> KafkaProducerRecord {
         KafkaProducerRecord(topic: topic, key: Array(id.utf8), value: nil, timestamp: timestamp)
+    }
+}
+
+/// A lifecycle command as a client writes it: `kairos-action: pause|resume|trigger` with an empty value, keyed by the
+/// schedule id, so that it is ordered with the creates and cancels of that id.
+public struct ScheduleAction: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// No firings until resumed (triggered ones excepted).
+        case pause
+        /// Fire again; occurrences that fell due while paused are skipped, a one-shot whose time passed fires now.
+        case resume
+        /// One extra firing now, numbered -1, -2, ...; the schedule is otherwise unchanged.
+        case trigger
+    }
+
+    public var id: String
+    public var kind: Kind
+
+    public init(id: String, kind: Kind) {
+        self.id = id
+        self.kind = kind
+    }
+
+    /// The command as a record of `topic`.
+    public func record(topic: String, timestamp: Int64) -> KafkaProducerRecord {
+        KafkaProducerRecord(
+            topic: topic, key: Array(id.utf8), value: [], headers: [KafkaHeader(KairosHeader.action, kind.rawValue)],
+            timestamp: timestamp)
     }
 }

@@ -60,13 +60,21 @@ public struct Schedule: Sendable, Hashable {
     public var retryBackoffMillis: Int64?
     /// Why the last attempt failed, while a delivery is being retried.
     public var lastError: String?
+    /// When the schedule was paused (`kairos-action: pause`), epoch ms; nil while it runs. A paused schedule fires
+    /// only what was triggered.
+    public var pausedAt: Int64?
+    /// Extra firings asked for by `kairos-action: trigger` and not delivered yet, oldest first.
+    public var pendingTriggers: [PendingTrigger]
+    /// Extra firings numbered so far: they take the numbers -1, -2, ... so that `(id, occurrence)` never repeats a
+    /// regular occurrence's 1, 2, ...
+    public var extraFirings: Int64
 
     public init(
         id: String, target: ScheduleTarget, targetKey: [UInt8]? = nil, targetPartition: Int32? = nil,
         payload: [UInt8], headers: [ScheduleHeader] = [], scheduledFor: Int64, occurrence: Int64 = 1,
         fireAt: Int64? = nil, sourceOffset: Int64, recurrence: RecurrenceSpec? = nil, windowMillis: Int64? = nil,
         previous: Occurrence? = nil, failedAttempts: Int = 0, retryMax: Int? = nil, retryBackoffMillis: Int64? = nil,
-        lastError: String? = nil
+        lastError: String? = nil, pausedAt: Int64? = nil, pendingTriggers: [PendingTrigger] = [], extraFirings: Int64 = 0
     ) {
         self.id = id
         self.target = target
@@ -85,7 +93,25 @@ public struct Schedule: Sendable, Hashable {
         self.retryMax = retryMax
         self.retryBackoffMillis = retryBackoffMillis
         self.lastError = lastError
+        self.pausedAt = pausedAt
+        self.pendingTriggers = pendingTriggers
+        self.extraFirings = extraFirings
     }
+
+    /// Where a paused schedule without a triggered firing waits in the time index: after everything else.
+    public static let parked = Int64.max
+
+    /// When the schedule must be looked at next: its oldest triggered firing, else (while paused) never, else
+    /// `fireAt`. The store's time index is ordered by this.
+    public var nextDueAt: Int64 {
+        pendingTriggers.first?.dueAt ?? (pausedAt != nil ? Self.parked : fireAt)
+    }
+
+    /// Whether it is paused.
+    public var isPaused: Bool { pausedAt != nil }
+
+    /// The number the next extra (triggered) firing takes.
+    public var nextExtraNumber: Int64 { -(extraFirings + 1) }
 
     /// When occurrence `occurrence` at `instant` is due: the instant plus the schedule's flexible-window offset,
     /// derived from (id, occurrence) so it is the same after any restore.
@@ -123,6 +149,23 @@ public struct Schedule: Sendable, Hashable {
         copy.failedAttempts = 0
         copy.lastError = nil
         return copy
+    }
+}
+
+/// An extra firing asked for by `kairos-action: trigger`: fired as soon as possible, before the regular occurrence,
+/// with the schedule otherwise unchanged.
+public struct PendingTrigger: Sendable, Hashable {
+    /// When it was asked for (the command's timestamp): its `kairos-scheduled-for`.
+    public var requestedAt: Int64
+    /// When it is due: `requestedAt`, or the next attempt of a webhook that failed.
+    public var dueAt: Int64
+    /// Webhook attempts that failed so far.
+    public var failedAttempts: Int
+
+    public init(requestedAt: Int64, dueAt: Int64? = nil, failedAttempts: Int = 0) {
+        self.requestedAt = requestedAt
+        self.dueAt = dueAt ?? requestedAt
+        self.failedAttempts = failedAttempts
     }
 }
 

@@ -35,6 +35,12 @@ struct ConnectionOptions: ParsableArguments {
         help: ArgumentHelp("A librdkafka property for every Kafka client (repeatable).", valueName: "name=value"))
     var kafkaProperties: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Which partition of commands an id belongs to, as kairos's KAIROS_PARTITIONER (default: $KAIROS_PARTITIONER, else murmur2).",
+            valueName: "murmur2|crc32"))
+    var partitioner: String?
+
     @Option(help: "Output format.")
     var output: OutputOption = .table
 
@@ -42,7 +48,7 @@ struct ConnectionOptions: ParsableArguments {
     var settings: ConnectionSettings {
         ConnectionSettings(
             bootstrapServers: bootstrapServers, stateDirectory: stateDirectory, topicPrefix: topicPrefix,
-            kafkaProperties: kafkaProperties)
+            kafkaProperties: kafkaProperties, partitioner: partitioner)
     }
 
     /// Connects, runs `body`, prints its report, and ends with the report's exit status.

@@ -140,7 +140,10 @@ struct CommandProducer {
     let producer: KafkaProducer
 
     init(bootstrap: String) throws {
-        var configuration = ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap))
+        // Java's partitioner, Kairos's default rule: commands land on their id's home partition, none is forwarded
+        // (forwarding has tests of its own, HomePartitionEndToEndTests).
+        var configuration = ProducerConfiguration(
+            kafka: KafkaConfiguration(bootstrapServers: bootstrap, properties: ["partitioner": "murmur2_random"]))
         configuration.lingerMilliseconds = 1
         producer = try KafkaProducer(configuration: configuration)
     }

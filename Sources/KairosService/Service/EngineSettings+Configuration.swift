@@ -4,8 +4,9 @@ import KairosWire
 import ScheduleModel
 
 extension EngineSettings {
-    /// The part of the service's configuration the engine runs on.
-    init(_ configuration: KairosConfiguration) {
+    /// The part of the service's configuration the engine runs on; `commandPartitions` is the partition count of
+    /// `commands`, for the home-partition rule.
+    init(_ configuration: KairosConfiguration, commandPartitions: Int32) {
         let topics = KairosTopics(prefix: configuration.topicPrefix)
         let hosts = HostPolicy(patterns: configuration.allowedHTTPHosts, allowPrivate: configuration.httpAllowPrivate)
         let policy = CommandPolicy(
@@ -29,5 +30,8 @@ extension EngineSettings {
             webhooks: webhooks, httpRetryMax: configuration.httpRetryMax,
             httpRetryBackoffMilliseconds: configuration.httpRetryBackoffMilliseconds,
             httpRetryBackoffMaxMilliseconds: configuration.httpRetryBackoffMaxMilliseconds)
+        sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
+        transactionTimeoutMilliseconds = configuration.transactionTimeoutMilliseconds
+        homePartition = HomePartition(rule: configuration.partitioner, partitions: commandPartitions)
     }
 }

@@ -34,6 +34,12 @@ public struct KairosConfiguration: Sendable {
     public var shutdownDeadlineMilliseconds: Int
     /// Changelog records a restore reads before it writes them to the stores.
     public var restoreBufferRecords: Int
+    /// Which partition of `commands` an id belongs to.
+    public var partitioner: HomePartition.Rule
+    /// How long an exactly-once transaction may stay open.
+    public var transactionTimeoutMilliseconds: Int
+    /// The consumer group's session timeout.
+    public var sessionTimeoutMilliseconds: Int
     /// Host patterns HTTP targets may name (`*.example.com`); empty allows no HTTP target.
     public var allowedHTTPHosts: [String]
     /// Whether HTTP targets may reach loopback, private and link-local addresses.
@@ -233,6 +239,12 @@ public struct KairosConfiguration: Sendable {
         misfireGraceMilliseconds = try integer("KAIROS_MISFIRE_GRACE_MS", 60_000, 0...Int64(31_536_000_000))
         shutdownDeadlineMilliseconds = try integer("KAIROS_SHUTDOWN_DEADLINE_MS", 10_000, 0...600_000)
         restoreBufferRecords = try integer("KAIROS_RESTORE_BUFFER_RECORDS", 50_000, 1...10_000_000)
+        partitioner =
+            HomePartition.Rule(
+                rawValue: try choice("KAIROS_PARTITIONER", "murmur2", HomePartition.Rule.allCases.map(\.rawValue)))
+            ?? .murmur2
+        transactionTimeoutMilliseconds = try integer("KAIROS_TRANSACTION_TIMEOUT_MS", 10_000, 1_000...900_000)
+        sessionTimeoutMilliseconds = try integer("KAIROS_SESSION_TIMEOUT_MS", 10_000, 3_000...300_000)
         allowedHTTPHosts = (value("KAIROS_ALLOWED_HTTP_HOSTS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         for pattern in allowedHTTPHosts where pattern != "*" {

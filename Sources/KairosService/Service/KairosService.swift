@@ -78,12 +78,10 @@ public enum KairosService {
             })
         let admin = try KafkaAdmin(configuration: kafka)
         let setup = TopicSetup(configuration: configuration, logger: logger)
-        if let cluster {
-            try setup.ensure(embedded: cluster, admin: admin)
-        } else {
-            try setup.ensure(admin: admin)
-        }
-        let engine = try SchedulerEngine(settings: EngineSettings(configuration), kafka: kafka, logger: logger)
+        let commandPartitions =
+            if let cluster { try setup.ensure(embedded: cluster, admin: admin) } else { try setup.ensure(admin: admin) }
+        let engine = try SchedulerEngine(
+            settings: EngineSettings(configuration, commandPartitions: commandPartitions), kafka: kafka, logger: logger)
         return Started(engine: engine, admin: admin, cluster: cluster)
     }
 

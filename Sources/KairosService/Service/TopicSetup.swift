@@ -30,8 +30,8 @@ struct TopicSetup {
         ]
     }
 
-    /// Ensures the topics on a real cluster through the admin API.
-    func ensure(admin: KafkaAdmin) throws {
+    /// Ensures the topics on a real cluster through the admin API; returns the partition count of `commands`.
+    func ensure(admin: KafkaAdmin) throws -> Int32 {
         let existing = Set(try admin.metadata().topics.map(\.name))
         let missing = plans.filter { !existing.contains($0.name) }
         if !missing.isEmpty {
@@ -43,21 +43,23 @@ struct TopicSetup {
                 logger.info("created topic", metadata: ["topic": "\(topic.name)", "partitions": "\(topic.partitions)"])
             }
         }
-        try check(try admin.metadata())
+        return try check(try admin.metadata())
     }
 
-    /// Ensures the topics on the embedded broker (which takes topics only through its own API).
-    func ensure(embedded cluster: EmbeddedKafkaCluster, admin: KafkaAdmin) throws {
+    /// Ensures the topics on the embedded broker (which takes topics only through its own API); returns the partition
+    /// count of `commands`.
+    @discardableResult
+    func ensure(embedded cluster: EmbeddedKafkaCluster, admin: KafkaAdmin) throws -> Int32 {
         let existing = Set(try admin.metadata().topics.map(\.name))
         for topic in plans where !existing.contains(topic.name) {
             try cluster.createTopic(topic.name, partitions: topic.partitions, replicationFactor: 1)
             logger.info("created topic", metadata: ["topic": "\(topic.name)", "partitions": "\(topic.partitions)"])
         }
-        try check(try admin.metadata())
+        return try check(try admin.metadata())
     }
 
-    /// Refuses mismatched `commands` and `changelog` partition counts.
-    func check(_ metadata: KafkaMetadata) throws {
+    /// Refuses mismatched `commands` and `changelog` partition counts; returns the count.
+    func check(_ metadata: KafkaMetadata) throws -> Int32 {
         let commands = try metadata.topic(named: configuration.topics.commands).partitions.count
         let changelog = try metadata.topic(named: configuration.topics.changelog).partitions.count
         guard commands == changelog else {
@@ -66,5 +68,6 @@ struct TopicSetup {
                     + "\(changelog); they must be equal (partition k of each belongs together). Recreate the "
                     + "changelog with \(commands) partitions, or point KAIROS_TOPIC_PREFIX at a consistent set.")
         }
+        return Int32(commands)
     }
 }
