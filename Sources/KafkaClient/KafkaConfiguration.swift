@@ -53,6 +53,9 @@ public struct ProducerConfiguration: Sendable {
     public var compression: String = "none"
     /// Most messages queued in the client at once.
     public var queueBufferingMaxMessages: Int = 1_000_000
+    /// How a record without an explicit partition is given one from its key (`partitioner`): `murmur2_random` is
+    /// Java's client's, `consistent_random` librdkafka's default; nil leaves librdkafka's default.
+    public var partitioner: String?
 
     public init(kafka: KafkaConfiguration) {
         self.kafka = kafka
@@ -73,6 +76,9 @@ public struct ProducerConfiguration: Sendable {
         result.append(("message.timeout.ms", String(messageTimeout)))
         result.append(("compression.codec", compression))
         result.append(("queue.buffering.max.messages", String(queueBufferingMaxMessages)))
+        if let partitioner {
+            result.append(("partitioner", partitioner))
+        }
         result.append(contentsOf: kafka.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         return result
     }

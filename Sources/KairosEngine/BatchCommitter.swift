@@ -42,15 +42,21 @@ final class CommitReporter {
     private let metrics: KairosMetrics
     private let refused: RefusedFirings
     private let logger: Logger
+    /// Told where each partition's commands are applied up to, once the stores are written.
+    private let applied: AppliedOffsets?
 
-    init(metrics: KairosMetrics, refused: RefusedFirings, logger: Logger) {
+    init(metrics: KairosMetrics, refused: RefusedFirings, logger: Logger, applied: AppliedOffsets? = nil) {
         self.metrics = metrics
         self.refused = refused
         self.logger = logger
+        self.applied = applied
     }
 
     func committed(_ committed: CommittedBatch) {
         let batch = committed.batch
+        for (partition, next) in batch.nextCommandOffsets {
+            applied?.advance(partition: partition, to: next)
+        }
         refused.deadLettered(batch.deadLettered)
         metrics.record(batch.tally)
         metrics.counter(KairosMetrics.Name.batches, [("result", "committed")]).increment()

@@ -22,6 +22,9 @@ final class BatchProducer {
         configuration.idempotent = true
         // The loop hands a whole batch over at once: nothing is gained by waiting for more.
         configuration.lingerMilliseconds = 0
+        // Events and dead letters are keyed by schedule id: partitioned by the home rule, a reader finds an id's
+        // events in one known partition (`HomePartition.of` over the events topic's partition count).
+        configuration.partitioner = settings.homePartition?.rule.librdkafkaPartitioner
         if settings.guarantee == .exactlyOnce {
             configuration.transactionalID =
                 "\(settings.groupID)-\(settings.instanceID ?? UUID().uuidString)"

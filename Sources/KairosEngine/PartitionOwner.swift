@@ -22,6 +22,8 @@ final class PartitionOwner {
     private(set) var stores: [Int32: ScheduleStore] = [:]
     /// Set when opening or restoring a store failed; the engine stops on it.
     private(set) var failure: (any Error)?
+    /// The stores served, for reads from other threads (the HTTP API).
+    let reader = ScheduleReader()
     /// Runs before partitions are given up (the engine settles its batches in flight there).
     var beforeRelease: (() -> Void)?
 
@@ -108,6 +110,7 @@ final class PartitionOwner {
         let partition = store.partition
         do {
             stores[partition] = store
+            reader.serve(store)
             let resume = try store.commandsOffset
             let pending = try store.approximateCount()
             metrics.counter(KairosMetrics.Name.restoredRecords, []).increment(by: outcome.records)
@@ -144,6 +147,7 @@ final class PartitionOwner {
 
     private func release(_ partition: Int32, reason: String) {
         status.update { $0.partitions[partition] = nil }
+        reader.release(partition)
         guard let store = stores.removeValue(forKey: partition) else { return }
         store.close()
         logger.info("partition released", metadata: ["partition": "\(partition)", "reason": "\(reason)"])

@@ -211,6 +211,38 @@ final class ScheduleStore {
         }
     }
 
+    /// The schedules that match `query`, in (next due, id) order, at most `query.limit`: from the id index when only an
+    /// id prefix narrows them, else along the time index from where the query starts.
+    func list(_ query: ScheduleReader.Query) throws -> [Schedule] {
+        guard query.limit > 0 else { return [] }
+        if let prefix = query.idPrefix, query.dueFrom == nil, query.dueTo == nil {
+            var found: [Schedule] = []
+            try database.forEach(in: Self.schedules, prefix: Array(prefix.utf8)) { _, value in
+                let schedule = try ScheduleCodec.decode(value)
+                if query.matches(schedule) { found.append(schedule) }
+                return true
+            }
+            return Array(found.sorted { ScheduleReader.Position($0) < ScheduleReader.Position($1) }.prefix(query.limit))
+        }
+        let from = max(query.after?.dueAt ?? .min, query.dueFrom ?? .min)
+        let to = query.dueTo.flatMap { $0 < .max ? Self.dueKey($0 + 1, "") : nil }
+        var found: [Schedule] = []
+        var ids: [String] = []
+        func readBatch() throws {
+            found += try schedules(ids: ids).filter(query.matches)
+            ids.removeAll(keepingCapacity: true)
+        }
+        try database.forEach(in: Self.due, from: Self.dueKey(from, ""), to: to) { key, _ in
+            ids.append(String(decoding: key[8...], as: UTF8.self))
+            if ids.count == 256 {
+                try readBatch()
+            }
+            return found.count < query.limit
+        }
+        try readBatch()
+        return Array(found.prefix(query.limit))
+    }
+
     /// Bytes the store takes on disk (RocksDB's estimate of its files).
     func approximateBytes() throws -> UInt64 {
         try database.approximateSizeOnDisk()

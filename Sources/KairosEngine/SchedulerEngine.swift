@@ -14,6 +14,8 @@ public final class SchedulerEngine: Sendable {
     /// What the engine is doing, for the admin API and readiness.
     public let status = EngineStatus()
     public let metrics = KairosMetrics()
+    /// Reads of the schedules this instance serves, and where their commands are applied up to.
+    public let reader: ScheduleReader
     private let loop: LoopBox
 
     /// Builds the engine; nothing connects until `run`.
@@ -21,6 +23,7 @@ public final class SchedulerEngine: Sendable {
         settings: EngineSettings, kafka: KafkaConfiguration, clock: any EngineClock = SystemClock(), logger: Logger
     ) throws {
         let owner = PartitionOwner(settings: settings, kafka: kafka, status: status, metrics: metrics, logger: logger)
+        reader = owner.reader
         var consumerConfiguration = ConsumerConfiguration(kafka: kafka, groupID: settings.groupID)
         consumerConfiguration.groupInstanceID = settings.instanceID
         consumerConfiguration.isolationLevel = .readCommitted
@@ -44,7 +47,8 @@ public final class SchedulerEngine: Sendable {
         let producer = try BatchProducer(kafka: kafka, settings: settings, logger: logger) { firing, error in
             firings.deadLetterRecords(of: firing, refusedWith: error)
         }
-        let reporter = CommitReporter(metrics: metrics, refused: refused, logger: logger)
+        let reporter = CommitReporter(
+            metrics: metrics, refused: refused, logger: logger, applied: owner.reader.appliedOffsets)
         let committer: any BatchCommitter =
             switch settings.guarantee {
             case .exactlyOnce:

@@ -80,3 +80,13 @@ public struct HomePartition: Sendable, Hashable {
         return crc
     }
 }
+
+extension HomePartition.Rule {
+    /// The librdkafka `partitioner` that places keyed records by this rule.
+    public var librdkafkaPartitioner: String {
+        switch self {
+        case .murmur2: "murmur2_random"
+        case .crc32: "consistent_random"
+        }
+    }
+}

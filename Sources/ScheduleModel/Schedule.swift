@@ -179,3 +179,48 @@ public struct ScheduleHeader: Sendable, Hashable {
         self.value = value
     }
 }
+
+extension Schedule {
+    /// What the command that made the schedule asked for, without what follows from when it was written (the
+    /// anchor of a recurrence) or from its life since (occurrence, retries, pause, triggers). Two commands with the
+    /// same definition make the same schedule: a client that would write one again (`PUT`, `kairosctl apply`) can
+    /// leave the schedule as it is.
+    public struct Definition: Sendable, Hashable {
+        var target: ScheduleTarget
+        var targetKey: [UInt8]?
+        var targetPartition: Int32?
+        var payload: [UInt8]
+        var headers: [ScheduleHeader]
+        /// A one-shot's instant; nil for a recurring schedule.
+        var instant: Int64?
+        var recurrence: RecurrenceSpec?
+        var windowMillis: Int64?
+        var retryMax: Int?
+        var retryBackoffMillis: Int64?
+    }
+
+    public var definition: Definition {
+        var recurrence = self.recurrence
+        recurrence?.anchor = 0
+        return Definition(
+            target: target, targetKey: targetKey, targetPartition: targetPartition, payload: payload, headers: headers,
+            instant: self.recurrence == nil ? scheduledFor : nil, recurrence: recurrence, windowMillis: windowMillis,
+            retryMax: retryMax, retryBackoffMillis: retryBackoffMillis)
+    }
+}
+
+extension Schedule {
+    /// The next `count` occurrences, from the one it fires next: a one-shot's one, or a recurring schedule's next
+    /// ones in order (fewer when its window or limit ends first).
+    public func upcomingOccurrences(_ count: Int) -> [Occurrence] {
+        var current = Occurrence(number: occurrence, instant: scheduledFor)
+        guard count > 0 else { return [] }
+        guard let spec = recurrence, let recurrence = try? spec.recurrence() else { return [current] }
+        var occurrences = [current]
+        while occurrences.count < count, let next = recurrence.occurrence(after: current) {
+            occurrences.append(next)
+            current = next
+        }
+        return occurrences
+    }
+}

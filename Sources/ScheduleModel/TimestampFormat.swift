@@ -30,6 +30,16 @@ public enum TimestampFormat {
         return "\(LocalDateTime(localSeconds: seconds)).\(GregorianDate.pad(millis, 3))Z"
     }
 
+    /// RFC 3339 at the local time of `zone`, with its offset, e.g. `2026-11-23T09:00:00.000+01:00`.
+    public static func format(_ instant: EpochMillis, in zone: TimeZoneRules) -> String {
+        let offset = zone.offsetSeconds(at: instant)
+        guard offset != 0 else { return format(instant) }
+        let shifted = format(instant + Int64(offset) * 1_000).dropLast()
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        return "\(shifted)\(sign)\(GregorianDate.pad(minutes / 60, 2)):\(GregorianDate.pad(minutes % 60, 2))"
+    }
+
     private static func parseRFC3339(_ b: [UInt8], original: String) throws(ScheduleValueError) -> EpochMillis {
         let shape = "write RFC 3339 like 2026-03-29T02:30:00Z, 2026-03-29T02:30:00.250+02:00, or epoch milliseconds"
         var i = 0

@@ -59,15 +59,10 @@ public enum NextCommand {
         case .success(let decoded): schedule = decoded
         case .failure(let rejection): return .failure(ConfigurationError(rejection.reason))
         }
-        guard let spec = schedule.recurrence, let recurrence = try? spec.recurrence() else {
+        guard schedule.recurrence != nil else {
             return .failure(ConfigurationError("not a recurring schedule"))
         }
-        var occurrence = Occurrence(number: schedule.occurrence, instant: schedule.scheduledFor)
-        var lines = [TimestampFormat.format(occurrence.instant)]
-        while lines.count < count, let next = recurrence.occurrence(after: occurrence) {
-            lines.append(TimestampFormat.format(next.instant))
-            occurrence = next
-        }
+        let lines = schedule.upcomingOccurrences(count).map { TimestampFormat.format($0.instant) }
         return .success(lines)
     }
 }
