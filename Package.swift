@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped by the two thin layers below.
@@ -74,6 +78,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP API /v1: schedules, lifecycle actions, events, dead letters, previews; roles, tokens and JWTs; any
+        // instance answers for any id (the directory of instances). A client of the engine, never a second path.
+        .target(
+            name: "KairosAPI",
+            dependencies: [
+                "KafkaClient",
+                "ScheduleModel",
+                "KairosWire",
+                "KairosEngine",
+                "KairosControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         // The list of settings (names, flags, defaults, meanings) and the refusal of names that are not settings.
         .target(name: "KairosSettings", swiftSettings: strict),
         // Configuration, start-up, the admin HTTP server and the scheduler service.
@@ -85,6 +115,7 @@ let package = Package(
                 "ScheduleModel",
                 "KairosWire",
                 "KairosEngine",
+                "KairosAPI",
                 "HTTPDelivery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -161,6 +192,15 @@ let package = Package(
         .testTarget(
             name: "KairosEngineTests",
             dependencies: ["KairosEngine", "KairosWire", "KafkaClient", "Storage", "WebhookReceiver"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KairosAPITests",
+            dependencies: [
+                "KairosAPI", "KairosEngine",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -234,7 +234,7 @@ func startKairos(bootstrap: String, guarantee: String, state: URL, log: String, 
             "KAIROS_DELIVERY_GUARANTEE": guarantee, "KAIROS_PARTITIONS": "\(partitions)", "KAIROS_INSTANCE_ID": "bench",
             "KAIROS_LOG_LEVEL": keepLogs ? "debug" : "info",
             "KAIROS_ALLOWED_HTTP_HOSTS": "127.0.0.1", "KAIROS_HTTP_ALLOW_PRIVATE": "true",
-            "KAIROS_ADMIN_ADDRESS": "127.0.0.1:0",
+            "KAIROS_ADMIN_ADDRESS": "127.0.0.1:0", "KAIROS_API_ADDRESS": "127.0.0.1:0",
         ], log: log)
     try waitFor("\(partitions) partitions assigned", seconds: 600) {
         kairos.logText.components(separatedBy: "partition assigned").count > partitions

@@ -1,7 +1,7 @@
 import KafkaClient
 import KairosWire
 
-/// `kairosctl topics create` and `topics check`: Kairos's four topics as `topics/topics.conf` describes them.
+/// `kairosctl topics create` and `topics check`: Kairos's topics as `topics/topics.conf` describes them.
 public struct TopicProvisioning: Sendable {
     /// Partitions of each topic (`commands` and `changelog` must have the same count).
     public var partitions: Int32
@@ -32,6 +32,7 @@ public struct TopicProvisioning: Sendable {
             ),
             (topics.events, ["cleanup.policy": "delete", "retention.ms": "604800000"]),
             (topics.deadLetters, ["cleanup.policy": "delete", "retention.ms": "2592000000"]),
+            (topics.instances, ["cleanup.policy": "compact", "min.compaction.lag.ms": "0"]),
         ]
         return roles.map { name, configs in
             var configs = configs
@@ -39,11 +40,13 @@ public struct TopicProvisioning: Sendable {
             if replicationFactor >= 3 {
                 configs["min.insync.replicas"] = "2"
             }
-            return NewTopic(name: name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
+            // The directory of instances is a handful of records: one partition keeps them in one order.
+            let count = name == topics.instances ? 1 : partitions
+            return NewTopic(name: name, partitions: count, replicationFactor: replicationFactor, configs: configs)
         }
     }
 
-    /// Creates the topics that are missing (existing ones are left as they are), then checks all four.
+    /// Creates the topics that are missing (existing ones are left as they are), then checks them all.
     public func create(on connection: KairosConnection) throws(ControlError) -> TopicCheck {
         guard partitions >= 1 else { throw .usage("--partitions must be 1 or more") }
         guard replicationFactor == -1 || (1...32).contains(replicationFactor) else {
@@ -83,7 +86,7 @@ public struct TopicProvisioning: Sendable {
         return report
     }
 
-    /// Checks that the four topics exist and that `commands` and `changelog` have the same partition count.
+    /// Checks that the topics exist and that `commands` and `changelog` have the same partition count.
     public static func check(on connection: KairosConnection) throws(ControlError) -> TopicCheck {
         let metadata = try connection.metadata()
         var states: [TopicState] = []

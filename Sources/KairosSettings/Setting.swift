@@ -31,7 +31,7 @@ public struct Setting: Sendable {
             "Consumer group of the Kairos instances. Instances with the same group share the partitions."),
         Setting(
             "KAIROS_TOPIC_PREFIX", flag: "--topic-prefix", default: "kairos",
-            "Prefix of Kairos's topics: `<prefix>.commands`, `.changelog`, `.events`, `.dlq`."),
+            "Prefix of Kairos's topics: `<prefix>.commands`, `.changelog`, `.events`, `.dlq`, `.instances`."),
         Setting(
             "KAIROS_STATE_DIR", flag: "--state-dir", default: "./kairos-state",
             "Directory of the local RocksDB stores, one per owned partition (`<state dir>/<group>/<partition>/`)."),
@@ -132,6 +132,54 @@ public struct Setting: Sendable {
         Setting(
             "KAIROS_ADMIN_PROTECT_METRICS", flag: "--admin-protect-metrics", default: "false",
             "`true` makes `/metrics` require the admin token too."),
+        Setting(
+            "KAIROS_API_ADDRESS", flag: "--api-address", default: "127.0.0.1:8090",
+            "`host:port` of the HTTP API (`/v1`); port 0 picks a free port; `off` disables it. Without `KAIROS_API_TOKENS` or a JWT key it serves every caller as an admin, so it refuses to start on any but a loopback address. The bound address is written to `<state dir>/api-address`."
+        ),
+        Setting(
+            "KAIROS_API_ADVERTISED_URL", flag: "--api-advertised-url", default: "(derived)",
+            "The base URL other instances reach this one's API at (a request for an id another instance owns is passed on to it), e.g. `https://kairos-2:8090`. By default the listener's host (this machine's name for a wildcard address) and port."
+        ),
+        Setting(
+            "KAIROS_API_TOKENS", flag: "--api-tokens", default: "(none)",
+            "Bearer tokens the API accepts, as comma-separated `ROLE:sha256:HEX` (the SHA-256 of the token, from `kairos token-hash TOKEN`; the token itself is never stored). Roles: `viewer` (reads), `operator` (writes schedules), `admin` (dead-letter replay too)."
+        ),
+        Setting(
+            "KAIROS_API_JWT_SECRET", flag: "--api-jwt-secret", default: "(none)",
+            "HS256 secret of JSON Web Tokens the API accepts; a token must carry `exp` and a role claim."
+        ),
+        Setting(
+            "KAIROS_API_JWT_PUBLIC_KEY_FILE", flag: "--api-jwt-public-key-file", default: "(none)",
+            "PEM file of the RS256 (RSA, 2048 bits or more) or ES256 (P-256) public key of JSON Web Tokens the API accepts."
+        ),
+        Setting(
+            "KAIROS_API_JWT_ROLE_CLAIM", flag: "--api-jwt-role-claim", default: "role",
+            "The JWT claim that holds the role: `viewer`, `operator` or `admin`."
+        ),
+        Setting(
+            "KAIROS_API_JWT_ISSUER", flag: "--api-jwt-issuer", default: "(any)",
+            "When set, a JWT's `iss` must be this."
+        ),
+        Setting(
+            "KAIROS_API_JWT_AUDIENCE", flag: "--api-jwt-audience", default: "(any)",
+            "When set, a JWT's `aud` must include this."
+        ),
+        Setting(
+            "KAIROS_API_TLS_CERT_FILE", flag: "--api-tls-cert-file", default: "(none)",
+            "PEM certificate chain of the API listener: with `KAIROS_API_TLS_KEY_FILE` the API serves HTTPS only."
+        ),
+        Setting(
+            "KAIROS_API_TLS_KEY_FILE", flag: "--api-tls-key-file", default: "(none)",
+            "PEM private key of the API listener."
+        ),
+        Setting(
+            "KAIROS_API_MAX_BODY_BYTES", flag: "--api-max-body-bytes", default: "2097152",
+            "Largest request body the API reads; larger ones get 413 (1024-104857600)."
+        ),
+        Setting(
+            "KAIROS_API_APPLY_TIMEOUT_MS", flag: "--api-apply-timeout-ms", default: "5000",
+            "How long a write waits for the owning instance to apply its command before answering 202 Accepted instead of the stored schedule (10-60000)."
+        ),
         Setting(
             "KAIROS_LOG_LEVEL", flag: "--log-level", default: "info",
             "`trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`."),

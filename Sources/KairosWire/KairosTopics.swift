@@ -1,4 +1,5 @@
-/// The names of Kairos's topics for one prefix: `<prefix>.commands`, `.changelog`, `.events` and `.dlq`.
+/// The names of Kairos's topics for one prefix: `<prefix>.commands`, `.changelog`, `.events`, `.dlq` and
+/// `.instances`.
 public struct KairosTopics: Sendable, Hashable {
     /// The prefix (`KAIROS_TOPIC_PREFIX`, `kairos` by default).
     public let prefix: String
@@ -16,6 +17,9 @@ public struct KairosTopics: Sendable, Hashable {
     public var events: String { "\(prefix).events" }
     /// Rejected commands and deliveries that gave up.
     public var deadLetters: String { "\(prefix).dlq" }
-    /// All four, in the order of the contract.
-    public var all: [String] { [commands, changelog, events, deadLetters] }
+    /// Which instance serves which partition, and where its API is (compacted, one partition; see
+    /// `InstanceDirectory`).
+    public var instances: String { "\(prefix).instances" }
+    /// All of them, in the order of the contract.
+    public var all: [String] { [commands, changelog, events, deadLetters, instances] }
 }

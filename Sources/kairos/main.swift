@@ -18,6 +18,14 @@ if let first = arguments.first, !first.hasPrefix("-") {
 if command == "next" {
     exit(NextCommand.run(arguments: options))
 }
+if command == "token-hash" {
+    guard options.count == 1 else {
+        FileHandle.standardError.write(Data("usage: kairos token-hash TOKEN (prints what KAIROS_API_TOKENS keeps)\n".utf8))
+        exit(2)
+    }
+    print(KairosService.tokenDigest(options[0]))
+    exit(0)
+}
 if options.contains("--help") || options.contains("-h") || command == "help" {
     print(KairosConfiguration.usage)
     exit(0)

@@ -45,6 +45,7 @@ extension EndToEnd {
             for role in ["commands", "changelog", "events", "dlq"] {
                 try cluster.createTopic("kairos.\(role)", partitions: 4)
             }
+            try cluster.createTopic("kairos.instances", partitions: 1)
             try cluster.createTopic("e2e.faults", partitions: 2)
             let kairos = try KairosProcess.scheduler(
                 bootstrap: cluster.bootstrapServers, stateDirectory: scratch.path("s"), logPath: scratch.path("k.log"),

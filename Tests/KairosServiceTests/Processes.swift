@@ -35,8 +35,10 @@ final class KairosProcess: @unchecked Sendable {
         process.executableURL = kairosExecutable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KAIROS_") }
-        // Several instances run side by side: each admin server takes a free port (see `<state dir>/admin-address`).
+        // Several instances run side by side: each admin server and API takes a free port (see `<state dir>/admin-address`
+        // and `<state dir>/api-address`).
         env["KAIROS_ADMIN_ADDRESS"] = "127.0.0.1:0"
+        env["KAIROS_API_ADDRESS"] = "127.0.0.1:0"
         env.merge(environment) { $1 }
         process.environment = env
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

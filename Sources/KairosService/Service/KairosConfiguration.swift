@@ -58,6 +58,8 @@ public struct KairosConfiguration: Sendable {
     public var adminToken: String?
     /// Whether `/metrics` requires the admin token too.
     public var adminProtectsMetrics: Bool
+    /// The HTTP API's settings but those of the scheduler it shares; nil when it is off.
+    public var api: APIConfiguration?
 
     /// Kairos's topics: `<prefix>.commands`, `.changelog`, `.events`, `.dlq`.
     public var topics: KairosTopics { KairosTopics(prefix: topicPrefix) }
@@ -172,23 +174,13 @@ public struct KairosConfiguration: Sendable {
 
     /// Validates every value; each error names its setting.
     init(values: [String: String], kafkaProperties: [String: String]) throws {
-        func value(_ name: String) -> String? {
-            guard let raw = values[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
+        let settings = SettingValues(values)
+        func value(_ name: String) -> String? { settings.value(name) }
         func integer<T: FixedWidthInteger>(_ name: String, _ fallback: T, _ range: ClosedRange<T>) throws -> T {
-            guard let raw = value(name) else { return fallback }
-            guard let parsed = T(raw), range.contains(parsed) else {
-                throw ConfigurationError("\(name): '\(raw)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
-            }
-            return parsed
+            try settings.integer(name, fallback, range)
         }
         func choice(_ name: String, _ fallback: String, _ allowed: [String]) throws -> String {
-            guard let raw = value(name) else { return fallback }
-            guard allowed.contains(raw.lowercased()) else {
-                throw ConfigurationError("\(name): '\(raw)' is not one of \(allowed.joined(separator: ", "))")
-            }
-            return raw.lowercased()
+            try settings.choice(name, fallback, allowed)
         }
 
         bootstrapServers = value("KAIROS_BOOTSTRAP_SERVERS")
@@ -264,19 +256,10 @@ public struct KairosConfiguration: Sendable {
         httpMaxPerHost = try integer("KAIROS_HTTP_MAX_PER_HOST", 32, 1...10_000)
         httpBreakerFailures = try integer("KAIROS_HTTP_BREAKER_FAILURES", 5, 1...1_000)
         httpBreakerCoolDownMilliseconds = try integer("KAIROS_HTTP_BREAKER_COOLDOWN_MS", 30_000, 100...3_600_000)
-        let admin = value("KAIROS_ADMIN_ADDRESS") ?? "0.0.0.0:8080"
-        if admin.lowercased() == "off" {
-            adminAddress = nil
-        } else {
-            guard let colon = admin.lastIndex(of: ":"), colon != admin.startIndex,
-                let port = Int(admin[admin.index(after: colon)...]), (0...65_535).contains(port)
-            else {
-                throw ConfigurationError("KAIROS_ADMIN_ADDRESS: '\(admin)' is not host:port (port 0-65535) or 'off'")
-            }
-            adminAddress = (String(admin[..<colon]), port)
-        }
+        adminAddress = try settings.address("KAIROS_ADMIN_ADDRESS", "0.0.0.0:8080")
         adminToken = value("KAIROS_ADMIN_TOKEN")
         adminProtectsMetrics = try choice("KAIROS_ADMIN_PROTECT_METRICS", "false", ["true", "false"]) == "true"
+        api = try APIConfiguration(settings)
         logLevel = try choice(
             "KAIROS_LOG_LEVEL", "info", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         logFormat = try choice("KAIROS_LOG_FORMAT", "text", ["text", "json"])

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KafkaClient
+import KairosAPI
 import KairosEngine
 import KairosSettings
 import Logging
@@ -34,6 +35,19 @@ public enum KairosService {
                 }
                 services.append(.init(service: application, failureTerminationBehavior: .gracefullyShutdownGroup))
             }
+            if let api = configuration.api {
+                let stateDirectory = configuration.stateDirectory
+                let server = try await APIServer(
+                    settings: APISettings(configuration, api), kafka: started.kafka, reader: started.engine.reader,
+                    partitions: started.commandPartitions, logger: logger)
+                for service in try server.services(onListening: { address in
+                    logger.notice("API listening", metadata: ["address": "\(address)"])
+                    let file = URL(fileURLWithPath: stateDirectory).appendingPathComponent("api-address")
+                    try? Data(address.utf8).write(to: file, options: .atomic)
+                }) {
+                    services.append(.init(service: service, failureTerminationBehavior: .gracefullyShutdownGroup))
+                }
+            }
             var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
             groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
             let group = ServiceGroup(configuration: groupConfiguration)
@@ -53,6 +67,8 @@ public enum KairosService {
         var engine: SchedulerEngine
         var admin: KafkaAdmin
         var cluster: EmbeddedKafkaCluster?
+        var kafka: KafkaConfiguration
+        var commandPartitions: Int32
     }
 
     static func start(configuration: KairosConfiguration, logger: Logger) throws -> Started {
@@ -82,7 +98,8 @@ public enum KairosService {
             if let cluster { try setup.ensure(embedded: cluster, admin: admin) } else { try setup.ensure(admin: admin) }
         let engine = try SchedulerEngine(
             settings: EngineSettings(configuration, commandPartitions: commandPartitions), kafka: kafka, logger: logger)
-        return Started(engine: engine, admin: admin, cluster: cluster)
+        return Started(
+            engine: engine, admin: admin, cluster: cluster, kafka: kafka, commandPartitions: commandPartitions)
     }
 
     static func makeLogger(_ configuration: KairosConfiguration) -> Logger {
@@ -90,6 +107,11 @@ public enum KairosService {
         var logger = Logger(label: "kairos") { label in KairosLogHandler(label: label, format: format) }
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         return logger
+    }
+
+    /// `kairos token-hash TOKEN`: what `KAIROS_API_TOKENS` stores of a token.
+    public static func tokenDigest(_ token: String) -> String {
+        "sha256:" + Authenticator.digestHex(of: token)
     }
 
     /// Runs a standalone embedded broker with Kairos's topics until SIGTERM or SIGINT (tests and demos, where the

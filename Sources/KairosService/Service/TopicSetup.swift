@@ -27,12 +27,21 @@ struct TopicSetup {
             NewTopic(
                 name: configuration.topics.deadLetters, partitions: partitions, replicationFactor: replication,
                 configs: ["cleanup.policy": "delete", "retention.ms": "2592000000"]),
+            // Which instance serves which partition: a handful of records, kept in one order.
+            NewTopic(
+                name: configuration.topics.instances, partitions: 1, replicationFactor: replication,
+                configs: ["cleanup.policy": "compact"]),
         ]
     }
 
     /// Ensures the topics on a real cluster through the admin API; returns the partition count of `commands`.
     func ensure(admin: KafkaAdmin) throws -> Int32 {
-        let existing = Set(try admin.metadata().topics.map(\.name))
+        let metadata = try admin.metadata()
+        let existing = Set(metadata.topics.map(\.name))
+        // A mismatch between existing topics is the first thing to say, before creating anything.
+        if existing.contains(configuration.topics.commands), existing.contains(configuration.topics.changelog) {
+            _ = try check(metadata)
+        }
         let missing = plans.filter { !existing.contains($0.name) }
         if !missing.isEmpty {
             let results = try admin.createTopics(missing)
