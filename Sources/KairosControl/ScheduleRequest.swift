@@ -265,6 +265,60 @@ public struct CancelReceipt: ControlReport {
     }
 }
 
+/// A pause, resume or trigger to write for one id.
+public struct ActionRequest: Sendable {
+    public var id: String
+    /// `pause`, `resume` or `trigger`.
+    public var action: String
+
+    public init(id: String, action: String) {
+        self.id = id
+        self.action = action
+    }
+
+    /// Writes the command to the commands topic and waits for the broker's acknowledgement.
+    public func submit(on connection: KairosConnection) async throws(ControlError) -> ActionReceipt {
+        guard let kind = ScheduleAction.Kind(rawValue: action) else {
+            throw .usage("'\(action)' is not one of pause, resume, trigger")
+        }
+        let record = ScheduleAction(id: id, kind: kind).record(
+            topic: connection.topics.commands, timestamp: currentMilliseconds())
+        let check = CommandRecord(
+            key: record.key, value: record.value,
+            headers: record.headers.map { ScheduleHeader(name: $0.name, value: $0.value) }, timestamp: 0, offset: 0)
+        if case .failure(let rejection) = CommandDecoder(policy: .permissive(topics: connection.topics)).decode(check) {
+            throw .usage("Kairos would reject this \(action): \(rejection.reason)")
+        }
+        let written = try await CommandWriter(connection: connection).write(record)
+        return ActionReceipt(
+            id: id, action: action, topic: written.topic, partition: written.partition, offset: written.offset)
+    }
+}
+
+/// Where `kairosctl pause|resume|trigger` wrote its command.
+public struct ActionReceipt: ControlReport {
+    public var id: String
+    /// `pause`, `resume` or `trigger`.
+    public var action: String
+    /// The commands topic.
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public var text: String {
+        let note =
+            switch ScheduleAction.Kind(rawValue: action) {
+            case .pause: "no firing until resumed; the events topic says `paused` once applied"
+            case .resume: "occurrences that fell due while paused are skipped; the events topic says `resumed`"
+            case .trigger: "one extra firing now, numbered -1, -2, ...; the schedule itself is unchanged"
+            case nil: ""
+            }
+        return fieldLines([
+            (action, id), ("written to", "\(topic) partition \(partition) offset \(offset)"), ("note", note),
+        ])
+    }
+}
+
 /// Writes records to the commands topic, to their id's home partition, after checking that the cluster answers and
 /// the topic exists.
 struct CommandWriter {

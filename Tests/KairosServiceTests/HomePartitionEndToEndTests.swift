@@ -42,26 +42,6 @@ extension EndToEnd {
             #expect(process.terminationStatus == 0, "python3-kafka: \(text)")
         }
 
-        /// The events of `kind` on kairos.events, by schedule id, once every id of `ids` has one.
-        private func waitForEvents(_ kind: String, ids: [String], reader: TopicReader) throws -> [String: EventRecord] {
-            var found: [String: EventRecord] = [:]
-            let deadline = Date().addingTimeInterval(60)
-            while Set(found.keys) != Set(ids) {
-                guard Date() < deadline else {
-                    throw TestFailure("\(kind) events for \(found.count) of \(ids.count) ids")
-                }
-                _ = try reader.read(until: reader.records.count + 1, seconds: 0.2)
-                for record in reader.records {
-                    if let event = try? EventRecord(decoding: record.value ?? []), event.kind.rawValue == kind,
-                        ids.contains(event.id)
-                    {
-                        found[event.id] = event
-                    }
-                }
-            }
-            return found
-        }
-
         @Test func cancelsFromKcatReachSchedulesCreatedWithJavasPartitioner() async throws {
             let scratch = try ScratchDirectory()
             let setup = try SchedulerSetup(scratch)
@@ -69,7 +49,7 @@ extension EndToEnd {
             let ids = (0..<20).map { "mixed-\($0)" }
             let events = try TopicReader(bootstrap: setup.bootstrap, topic: "kairos.events")
             try createWithPython(ids, bootstrap: setup.bootstrap, delay: "8s", target: "e2e.mixed")
-            let scheduled = try waitForEvents("scheduled", ids: ids, reader: events)
+            let scheduled = try events.waitForEvents("scheduled", ids: ids)
             // python3-kafka hashes as Kairos does: every create landed on its home partition, nothing was forwarded.
             let home = HomePartition(rule: .murmur2, partitions: 4)
             #expect(ids.allSatisfy { scheduled[$0]?.partition == home.of($0) })
@@ -78,9 +58,9 @@ extension EndToEnd {
             let elsewhere = ids.filter { crc.of($0) != home.of($0) }
             #expect(elsewhere.count >= 10)
             try kcat(["-b", setup.bootstrap, "-t", "kairos.commands", "-Z", "-K:"], input: ids.map { "\($0):\n" }.joined())
-            let cancelled = try waitForEvents("cancelled", ids: ids, reader: events)
+            let cancelled = try events.waitForEvents("cancelled", ids: ids)
             #expect(ids.allSatisfy { cancelled[$0]?.partition == home.of($0) }, "\(cancelled)")
-            let forwarded = try waitForEvents("forwarded", ids: elsewhere, reader: events)
+            let forwarded = try events.waitForEvents("forwarded", ids: elsewhere)
             for id in elsewhere {
                 #expect(forwarded[id]?.partition == crc.of(id))
                 #expect(forwarded[id]?.detail?.contains("forwarded to its home partition \(home.of(id))") == true)
@@ -101,13 +81,13 @@ extension EndToEnd {
             let wrong = (home.of(id) + 1) % 4
             let events = try TopicReader(bootstrap: setup.bootstrap, topic: "kairos.events")
             try createWithPython([id], bootstrap: setup.bootstrap, delay: "1h", target: "e2e.moved")
-            _ = try waitForEvents("scheduled", ids: [id], reader: events)
+            _ = try events.waitForEvents("scheduled", ids: [id])
             // A replacement written to an explicit, wrong partition, with kcat; due 3 s after it was written.
             let written = nowMilliseconds()
             try kcat(
                 ["-b", setup.bootstrap, "-t", "kairos.commands", "-p", "\(wrong)", "-k", id, "-H", "kairos-delay=3s",
                  "-H", "kairos-target=e2e.moved", "-H", "trace=kcat"], input: "v2")
-            let replaced = try waitForEvents("replaced", ids: [id], reader: events)
+            let replaced = try events.waitForEvents("replaced", ids: [id])
             #expect(replaced[id]?.partition == home.of(id))
             let fired = try TopicReader(bootstrap: setup.bootstrap, topic: "e2e.moved")
             let record = try fired.waitForRecord(seconds: 30) { $0.id == id }

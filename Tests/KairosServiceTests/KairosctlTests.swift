@@ -236,6 +236,53 @@ extension EndToEnd {
             #expect(commands.contains { $0.key == Array("doomed".utf8) && $0.value == nil })
         }
 
+        @Test func pauseTriggerAndResumeDriveARecurringSchedule() async throws {
+            let scratch = try ScratchDirectory()
+            let setup = try SchedulerSetup(scratch)
+            defer { setup.stop() }
+            let server = ["--bootstrap-servers", setup.bootstrap]
+            let fired = try TopicReader(bootstrap: setup.bootstrap, topic: "ctl.lifecycle")
+            let events = try TopicReader(bootstrap: setup.bootstrap, topic: "kairos.events")
+            let regular = { fired.records.filter { ($0.header("kairos-occurrence").flatMap { Int($0) } ?? 0) > 0 } }
+
+            let created = try kairosctl(
+                ["schedule", "lc-1", "--target", "ctl.lifecycle", "--every", "3s", "--payload", "tick"] + server)
+            #expect(created.status == 0, "\(created)")
+            let paused = try kairosctl(["pause", "lc-1"] + server)
+            #expect(paused.status == 0 && paused.standardOutput.contains("pause"), "\(paused)")
+            _ = try events.waitForEvents("paused", ids: ["lc-1"])
+            // Whatever fired before the pause was applied (nothing, on a machine that is not starved) is all there is.
+            _ = try fired.drain(seconds: 0.5)
+            let beforePause = regular().count
+
+            // A trigger fires once, at once, even while paused: occurrence -1, marked as an extra firing.
+            let triggered = try kairosctl(["trigger", "lc-1"] + server)
+            #expect(triggered.status == 0, "\(triggered)")
+            let extra = try fired.waitForRecord { $0.header("kairos-occurrence") == "-1" }
+            #expect(extra.header("kairos-firing") == "triggered")
+            #expect(extra.text == "tick")
+
+            // Paused across at least two occurrences (every 3 s): no regular firing.
+            _ = try fired.drain(seconds: 7)
+            let whilePaused = regular().map { $0.header("kairos-occurrence") ?? "" }
+            #expect(regular().count == beforePause, "fired while paused: \(whilePaused)")
+            #expect(fired.records.filter { $0.header("kairos-occurrence") == "-1" }.count == 1)
+
+            // Resumed: the next occurrence fires; those that fell due while paused were skipped.
+            let resumed = try kairosctl(["resume", "lc-1"] + server)
+            #expect(resumed.status == 0, "\(resumed)")
+            let next = try fired.waitForRecord(seconds: 30) { record in
+                (record.header("kairos-occurrence").flatMap { Int($0) } ?? 0) > beforePause
+            }
+            let number = try #require(next.header("kairos-occurrence").flatMap { Int($0) })
+            #expect(number >= beforePause + 3, "occurrence \(number) after a pause of 7 s at 3 s intervals")
+
+            // What Kairos would reject (an empty id) is refused before anything is written.
+            let unknownAction = try kairosctl(["pause", ""] + server)
+            #expect(unknownAction.status == 2, "\(unknownAction)")
+            #expect(try kairosctl(["cancel", "lc-1"] + server).status == 0)
+        }
+
         @Test func deadLettersAreListedAndReplayedOnceTheCauseIsGone() async throws {
             let scratch = try ScratchDirectory()
             let setup = try SchedulerSetup(scratch, extra: ["KAIROS_MAX_PAYLOAD_BYTES": "10"])
