@@ -157,14 +157,14 @@ extension EndToEnd {
             let fired = try TopicReader(bootstrap: setup.bootstrap, topic: "api.ticks")
             let token = APITokens.operator
             let created = try await api.request(
-                .PUT, "/v1/schedules/tick", token: token, body: #"{"target": "api.ticks", "every": "1s"}"#)
+                .PUT, "/v1/schedules/tick", token: token, body: #"{"target": "api.ticks", "cron": "* * * * * *"}"#)
             #expect(created.status == 200, "\(created)")
             try fired.waitForRecord { $0.id == "tick" }
 
             let paused = try await api.request(.POST, "/v1/schedules/tick/pause", token: token)
             #expect(paused.status == 200 && paused.json?["status"] as? String == "paused", "\(paused)")
             let pausedAt = nowMilliseconds()
-            // Three occurrences fall due while paused; a firing committed before the pause was applied may still
+            // A cron firing every second: three occurrences fall due while paused; a firing committed before the pause was applied may still
             // arrive, none scheduled after it.
             let during = try fired.drain(seconds: 3.5).filter {
                 Int64($0.header("kairos-scheduled-for") ?? "") ?? 0 > pausedAt
