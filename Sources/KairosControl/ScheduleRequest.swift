@@ -339,6 +339,26 @@ struct CommandWriter {
             throw .failure("writing to \(topic) on \(connection.bootstrapServers) failed: \(error.message)")
         }
     }
+
+    /// Writes `records` (all to one topic) in order, each to its id's home partition, through one producer; returns
+    /// where each landed.
+    func write(_ records: [KafkaProducerRecord]) async throws(ControlError) -> [DeliveryReport] {
+        guard let topic = records.first?.topic else { return [] }
+        let home = HomePartition(
+            rule: connection.partitioner,
+            partitions: Int32(try connection.partitions(of: topic, in: try connection.metadata()).count))
+        let producer = try connection.makeProducer()
+        var reports: [DeliveryReport] = []
+        for var record in records {
+            record.partition = home.of(key: record.key ?? [])
+            do {
+                reports.append(try await producer.send(record))
+            } catch {
+                throw .failure("writing to \(topic) on \(connection.bootstrapServers) failed: \(error.message)")
+            }
+        }
+        return reports
+    }
 }
 
 /// `name: value` lines with the values aligned.

@@ -23,6 +23,7 @@ struct Kairosctl: AsyncParsableCommand {
             PauseCommand.self,
             ResumeCommand.self,
             TriggerCommand.self,
+            ApplyCommand.self,
             ListCommand.self,
             GetCommand.self,
             DeadLetterCommand.self,

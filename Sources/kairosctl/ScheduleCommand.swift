@@ -16,9 +16,8 @@ struct ScheduleCommand: AsyncParsableCommand {
         discussion: """
             With no --at, --in, --cron or --every the payload is delivered right away. The payload is --payload, \
             --payload-file (- for standard input), or standard input when it is not a terminal; else empty. \
-            The command goes to the partition librdkafka's default partitioner picks for the id; if your producers \
-            use Java's murmur2, add --kafka-property partitioner=murmur2_random so that replacing and cancelling \
-            reach the same partition.
+            The command goes to the id's home partition by Kairos's rule (--partitioner), so that replacing and \
+            cancelling meet the commands of any other client.
             """)
 
     @Argument(help: "The schedule id (the record key), 1-256 bytes of UTF-8.")

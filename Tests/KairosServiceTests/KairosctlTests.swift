@@ -283,6 +283,126 @@ extension EndToEnd {
             #expect(try kairosctl(["cancel", "lc-1"] + server).status == 0)
         }
 
+        @Test func applyMakesTheLiveSchedulesWhatTheFileSaysAndTwiceChangesNothing() async throws {
+            let scratch = try ScratchDirectory()
+            let setup = try SchedulerSetup(scratch)
+            defer { setup.stop() }
+            let server = ["--bootstrap-servers", setup.bootstrap]
+            let commands = try TopicReader(bootstrap: setup.bootstrap, topic: "kairos.commands")
+            let tomorrow = nowMilliseconds() + 86_400_000
+            // Not managed by the file: --prune must leave it alone.
+            #expect(try kairosctl(["schedule", "other-1", "--target", "ctl.apply", "--in", "1h"] + server).status == 0)
+
+            let first = scratch.path("schedules.yaml")
+            try """
+                # The team's schedules.
+                schedules:
+                  - id: team-standup
+                    target: ctl.apply
+                    cron: "0 9 * * MON-FRI"
+                    tz: Europe/Paris
+                    payload: {json: {room: 4}}
+                  - id: team-tick
+                    target: ctl.apply
+                    every: 1h
+                    payload: {text: tick}
+                    headers: [{name: source, value: apply}]
+                  - id: team-report
+                    target: ctl.apply
+                    at: \(tomorrow)
+                    payload: {base64: aGVsbG8=}
+                """.write(toFile: first, atomically: true, encoding: .utf8)
+            func apply(_ file: String, _ extra: [String] = []) throws -> (KairosctlRun, [String: String]) {
+                let run = try kairosctl(["apply", "-f", file, "--output", "json"] + extra + server)
+                let steps = (try? run.json()["steps"] as? [[String: Any]]) ?? []
+                let actions = Dictionary(
+                    uniqueKeysWithValues: steps.map { ($0["id"] as? String ?? "", $0["action"] as? String ?? "") })
+                return (run, actions)
+            }
+
+            // A dry run plans three creates and writes nothing.
+            _ = try commands.drain(seconds: 1)
+            let written = commands.records.count
+            let (dry, dryActions) = try apply(first, ["--dry-run"])
+            #expect(dry.status == 0, "\(dry)")
+            #expect(dryActions == ["team-standup": "create", "team-tick": "create", "team-report": "create"])
+            _ = try commands.drain(seconds: 1)
+            #expect(commands.records.count == written)
+
+            // Applied: three commands, confirmed by the changelog; the plan shows the next fire times.
+            let (applied, actions) = try apply(first)
+            let confirmed = try applied.json()["confirmed"] as? Bool
+            #expect(applied.status == 0 && confirmed == true, "\(applied)")
+            #expect(actions == ["team-standup": "create", "team-tick": "create", "team-report": "create"])
+            let steps = try applied.json()["steps"] as? [[String: Any]] ?? []
+            let report = steps.first { $0["id"] as? String == "team-report" }
+            #expect(report?["nextFireTimes"] as? [String] == [rfc3339(tomorrow)], "\(applied)")
+            let listed = try kairosctl(["list", "--id-prefix", "team-", "--output", "json"] + server).json()
+            #expect((listed["schedules"] as? [[String: Any]])?.count == 3, "\(listed)")
+
+            // The same file again: everything unchanged, nothing written.
+            _ = try commands.drain(seconds: 1)
+            let afterFirst = commands.records.count
+            let (again, againActions) = try apply(first)
+            #expect(again.status == 0, "\(again)")
+            #expect(againActions == ["team-standup": "unchanged", "team-tick": "unchanged", "team-report": "unchanged"])
+            #expect(try again.json()["written"] as? Int == 0)
+            _ = try commands.drain(seconds: 1)
+            #expect(commands.records.count == afterFirst, "apply of an unchanged file wrote commands")
+
+            // team-report dropped, team-tick changed: with --prune under team-, one replace and one cancel, and
+            // other-1 stays.
+            let second = scratch.path("schedules-2.yaml")
+            try """
+                schedules:
+                  - id: team-standup
+                    target: ctl.apply
+                    cron: "0 9 * * MON-FRI"
+                    tz: Europe/Paris
+                    payload: {json: {room: 4}}
+                  - id: team-tick
+                    target: ctl.apply
+                    every: 2h
+                    payload: {text: tick}
+                    headers: [{name: source, value: apply}]
+                """.write(toFile: second, atomically: true, encoding: .utf8)
+            let noPrefix = try kairosctl(["apply", "-f", second, "--prune"] + server)
+            #expect(noPrefix.status == 2 && noPrefix.standardError.contains("--prefix"), "\(noPrefix)")
+            let (pruned, prunedActions) = try apply(second, ["--prune", "--prefix", "team-"])
+            #expect(pruned.status == 0, "\(pruned)")
+            #expect(prunedActions == ["team-standup": "unchanged", "team-tick": "replace", "team-report": "delete"])
+            let remaining = try kairosctl(["list", "--output", "json"] + server).json()
+            let ids = Set(((remaining["schedules"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+            #expect(ids == ["team-standup", "team-tick", "other-1"], "\(remaining)")
+
+            // What Kairos itself rejects (a webhook host it may not call) is reported with its reason, not waited for.
+            let hook = scratch.path("hook.yaml")
+            try "schedules:\n  - {id: team-hook, target: \"https://hooks.example.com/x\", every: 1h}"
+                .write(toFile: hook, atomically: true, encoding: .utf8)
+            let rejected = try kairosctl(["apply", "-f", hook] + server)
+            #expect(rejected.status == 1, "\(rejected)")
+            #expect(rejected.standardOutput.contains("REJECTED") && rejected.standardOutput.contains("hooks.example.com"))
+
+            // A file Kairos would not take is refused whole, naming the entry and the field; nothing is written.
+            _ = try commands.drain(seconds: 1)
+            let beforeBad = commands.records.count
+            let bad = scratch.path("bad.yaml")
+            for (body, expected) in [
+                ("schedules:\n  - {id: team-a, target: ctl.apply, every: 1h, colour: red}", "'colour' is not a field"),
+                ("schedules:\n  - {id: team-a, target: ctl.apply, delay: 5m}", "delay"),
+                ("schedules:\n  - {id: team-a, target: ctl.apply, at: 1000}", "has passed"),
+                ("schedules:\n  - {id: team-a, target: ctl.apply, cron: \"61 * * * *\"}", "schedules[0] (id team-a): cron"),
+                ("schedules:\n  - {id: team-a, target: ctl.apply, every: 1h}\n  - {id: team-a, target: x, every: 1h}", "already used"),
+                ("schedule:\n  - {id: team-a}", "'schedule' is not a key"),
+            ] {
+                try body.write(toFile: bad, atomically: true, encoding: .utf8)
+                let run = try kairosctl(["apply", "-f", bad] + server)
+                #expect(run.status == 2 && run.standardError.contains(expected), "\(body)\n\(run)")
+            }
+            _ = try commands.drain(seconds: 1)
+            #expect(commands.records.count == beforeBad)
+        }
+
         @Test func deadLettersAreListedAndReplayedOnceTheCauseIsGone() async throws {
             let scratch = try ScratchDirectory()
             let setup = try SchedulerSetup(scratch, extra: ["KAIROS_MAX_PAYLOAD_BYTES": "10"])
