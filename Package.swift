@@ -163,7 +163,11 @@ let package = Package(
         // End-to-end numbers: ingest, fire, lateness and a plain-Kafka baseline; prints one table.
         .executableTarget(
             name: "KairosBenchmark",
-            dependencies: ["KafkaClient", "HTTPDelivery", "ScheduleModel", "WebhookReceiver"],
+            dependencies: [
+                "KafkaClient", "HTTPDelivery", "ScheduleModel", "WebhookReceiver",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/KairosBenchmark",
             swiftSettings: strict
         ),

@@ -2,14 +2,15 @@
 // process, and this process as producer of commands and read_committed consumer of fired records.
 //
 //   swift run -c release KairosBenchmark [--schedules N] [--rate R] [--seconds S] [--guarantee G] [--webhooks W]
-//                                        [--restore R] [--pending P]
+//                                        [--restore R] [--pending P] [--api A] [--api-concurrency C]
 //
 // Prints one table: ingest (commands/s, from a backlog produced before Kairos starts), fire (fires/s for a backlog
 // due at once), lateness at a steady rate (p50/p99/p99.9/max of receive time - scheduled-for, and of
 // kairos-fired-at - scheduled-for), webhooks/s sustained against a local HTTP server (this process), restore
 // (schedules/s rebuilt from the changelog on an empty state dir), scale (RSS and disk with P pending schedules, and
-// the ingest rate at that size against the empty store's), and baselines of plain produce+consume through the same
-// broker and of plain HTTP requests to the same server.
+// the ingest rate at that size against the empty store's), creates through the HTTP API (PUT answered once the owner
+// applied it: creates/s, p50/p99), and baselines of plain produce+consume through the same broker, of plain HTTP
+// requests to the same server, and of the same PUT bodies posted to a local HTTP server by the same client.
 import Foundation
 import HTTPDelivery
 import KafkaClient
@@ -23,6 +24,8 @@ struct Options {
     var webhooks = 20_000
     var restore = 1_000_000
     var pending = 10_000_000
+    var api = 20_000
+    var apiConcurrency = 64
     var guarantees = ["exactly-once", "at-least-once"]
     var kairos = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("kairos").path
@@ -38,6 +41,8 @@ struct Options {
             case "--webhooks": webhooks = Int(value) ?? webhooks
             case "--restore": restore = Int(value) ?? restore
             case "--pending": pending = Int(value) ?? pending
+            case "--api": api = Int(value) ?? api
+            case "--api-concurrency": apiConcurrency = Int(value) ?? apiConcurrency
             case "--guarantee": guarantees = [value]
             case "--kairos": kairos = value
             default: fatalError("unknown option \(arguments[0])")
@@ -329,6 +334,26 @@ for guarantee in options.guarantees {
         options.schedules, prefix: "ingest", state: run.appendingPathComponent("state"), log: run.path + "-kairos.log")
     defer { kairos.stop() }
     rows.append(("ingest, \(guarantee)", String(format: "%.0f commands/s (a backlog of %d)", emptyIngestRate, options.schedules)))
+
+    // The HTTP API: creates by PUT, each answered once the owning instance applied it (read-your-writes).
+    if options.api > 0 {
+        let api = try String(contentsOf: run.appendingPathComponent("state/api-address"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let dueAt = now() + 86_400_000
+        let created = try await measureHTTPLoad(count: options.api, concurrency: options.apiConcurrency) { index in
+            schedulePUT(url: "http://\(api)/v1/schedules/api-\(guarantee)-\(index)", dueAt: dueAt)
+        }
+        rows.append(("API creates (PUT, read-your-writes), \(guarantee), \(options.apiConcurrency) at once", created.text))
+        if guarantee == options.guarantees.first {
+            // Baseline: the same client, bodies and concurrency against a local HTTP server that only records them.
+            let url = receiver.baseURL + "/api-baseline"
+            let baseline = try await measureHTTPLoad(count: options.api, concurrency: options.apiConcurrency) { _ in
+                schedulePUT(url: url, dueAt: dueAt)
+            }
+            receiver.removeAllRequests()
+            rows.append(("baseline HTTP PUT (same client, local server)", baseline.text + String(format: "; API/baseline %.2f", created.perSecond / baseline.perSecond)))
+        }
+    }
 
     // Fire: a backlog all due at one instant.
     let fire = try Reader(bootstrap: bootstrap, topic: "bench.fire")
