@@ -239,13 +239,11 @@ extension APIServer {
             throw Problem.invalid(error.field, error.reason)
         }
         let resource = ScheduleResource(schedule, partition: 0)
+        let rules = try? TimeZoneRules.named(resource.zone)
         return JSONResponse.make(
-            PreviewAnswer(zone: resource.zone, fireTimes: Array(schedule.upcomingOccurrences(count)).map { next in
-                ScheduleResource.FireTime(
-                    occurrence: next.number, utc: TimestampFormat.format(next.instant),
-                    local: (try? TimeZoneRules.named(resource.zone)).map { TimestampFormat.format(next.instant, in: $0) }
-                        ?? TimestampFormat.format(next.instant))
-            }))
+            PreviewAnswer(
+                zone: resource.zone,
+                fireTimes: ScheduleResource.fireTimes(of: schedule, count: count, rules: rules)))
     }
 }
 

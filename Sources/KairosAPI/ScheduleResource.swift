@@ -44,6 +44,15 @@ public struct ScheduleResource: Codable, Sendable {
 
     static let upcoming = 10
 
+    /// The next `count` fire times of `schedule`, in UTC and at `rules`' local time (UTC without rules).
+    static func fireTimes(of schedule: Schedule, count: Int, rules: TimeZoneRules?) -> [FireTime] {
+        schedule.upcomingOccurrences(count).map { next in
+            FireTime(
+                occurrence: next.number, utc: TimestampFormat.format(next.instant),
+                local: rules.map { TimestampFormat.format(next.instant, in: $0) } ?? TimestampFormat.format(next.instant))
+        }
+    }
+
     public init(_ schedule: Schedule, partition: Int32, written: Bool? = nil) {
         id = schedule.id
         self.partition = partition
@@ -56,11 +65,7 @@ public struct ScheduleResource: Codable, Sendable {
         occurrence = schedule.occurrence
         dueAt = schedule.nextDueAt == Schedule.parked ? nil : TimestampFormat.format(schedule.nextDueAt)
         dueAtMillis = schedule.nextDueAt == Schedule.parked ? nil : schedule.nextDueAt
-        nextFireTimes = schedule.upcomingOccurrences(Self.upcoming).map { next in
-            FireTime(
-                occurrence: next.number, utc: TimestampFormat.format(next.instant),
-                local: rules.map { TimestampFormat.format(next.instant, in: $0) } ?? TimestampFormat.format(next.instant))
-        }
+        nextFireTimes = Self.fireTimes(of: schedule, count: Self.upcoming, rules: rules)
         lastFiring = schedule.previous.map {
             LastFiring(occurrence: $0.number, scheduledFor: TimestampFormat.format($0.instant))
         }

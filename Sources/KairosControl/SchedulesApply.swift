@@ -39,22 +39,14 @@ public struct SchedulesApply: Sendable {
             throw .usage("'\(outside.id)' is outside --prefix '\(prefix)'; a file manages only the ids under its prefix")
         }
         let now = currentMilliseconds()
-        let policy = CommandPolicy.permissive(topics: connection.topics)
-        var wanted: [(id: String, command: ScheduleCommand, schedule: Schedule)] = []
-        for (id, spec) in file.schedules {
-            do {
-                let (command, schedule) = try spec.validated(id: id, timestamp: now, policy: policy)
-                wanted.append((id, command, schedule))
-            } catch {
-                throw .usage("\(id): \(error.field): \(error.reason)")
-            }
-        }
+        let wanted = file.schedules
         let live = try liveSchedules(on: connection)
         var steps: [ApplyReport.Step] = []
         var records: [KafkaProducerRecord] = []
         // The step each record is for.
         var recordSteps: [Int] = []
-        for (id, command, schedule) in wanted {
+        for entry in wanted {
+            let (id, command, schedule) = (entry.id, entry.command, entry.schedule)
             let current = live[id]
             let action: ApplyReport.Action =
                 current == nil ? .create : current?.definition == schedule.definition ? .unchanged : .replace
@@ -105,7 +97,7 @@ public struct SchedulesApply: Sendable {
     /// definition, deleted ones gone. Returns the steps that were not: with Kairos's reason when it rejected their
     /// command (the dead letter naming its offset), nil when `confirmTimeout` passed first.
     func confirm(
-        _ steps: [ApplyReport.Step], wanted: [(id: String, command: ScheduleCommand, schedule: Schedule)],
+        _ steps: [ApplyReport.Step], wanted: [SchedulesFile.Entry],
         written: [TopicPartitionOffset: Int], on connection: KairosConnection
     ) async throws(ControlError) -> [Int: String?] {
         let definitions = Dictionary(uniqueKeysWithValues: wanted.map { ($0.id, $0.schedule.definition) })

@@ -19,8 +19,15 @@ import Yams
 /// `every`, not `delay` (it would move at each apply) nor nothing (fire now), and no `at` that has passed (it would
 /// fire again at each apply).
 public struct SchedulesFile: Sendable {
-    /// The schedules in the order of the file, each with its id.
-    public var schedules: [(id: String, spec: ScheduleSpec)]
+    /// One schedule of the file: its id, and the command and schedule Kairos makes of it.
+    public struct Entry: Sendable {
+        public var id: String
+        var command: ScheduleCommand
+        var schedule: Schedule
+    }
+
+    /// The schedules in the order of the file.
+    public var schedules: [Entry]
 
     /// Reads `text` (the contents of `name`, for messages), checking every field as Kairos checks a command now.
     public init(text: String, name: String, topics: KairosTopics) throws(ControlError) {
@@ -38,7 +45,7 @@ public struct SchedulesFile: Sendable {
         if let extra = shape.extraKeys.first {
             throw .usage("\(name): '\(extra)' is not a key of a schedules file; it has one key, schedules")
         }
-        var schedules: [(id: String, spec: ScheduleSpec)] = []
+        var schedules: [Entry] = []
         var seen: [String: Int] = [:]
         for (index, raw) in shape.schedules.enumerated() {
             let place = "\(name): schedules[\(index)]"
@@ -67,9 +74,9 @@ public struct SchedulesFile: Sendable {
             if spec.at == nil && spec.cron == nil && spec.every == nil {
                 throw .usage("\(entry): give at, cron or every (a schedule without one would fire at each apply)")
             }
-            let schedule: Schedule
+            let (command, schedule): (ScheduleCommand, Schedule)
             do {
-                schedule = try spec.validated(id: id, timestamp: now, policy: policy).1
+                (command, schedule) = try spec.validated(id: id, timestamp: now, policy: policy)
             } catch {
                 throw .usage("\(entry): \(error.field): \(error.reason)")
             }
@@ -78,7 +85,7 @@ public struct SchedulesFile: Sendable {
                     "\(entry): at: \(formatInstant(schedule.scheduledFor)) has passed; a file is applied again and "
                         + "again, and a one-shot in the past would fire each time. Move it or remove it")
             }
-            schedules.append((id, spec))
+            schedules.append(Entry(id: id, command: command, schedule: schedule))
         }
         self.schedules = schedules
     }
