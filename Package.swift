@@ -186,7 +186,9 @@ let package = Package(
 
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: strict),
         .testTarget(
-            name: "HTTPDeliveryTests", dependencies: ["HTTPDelivery", "WebhookReceiver"], swiftSettings: strict),
+            name: "HTTPDeliveryTests",
+            dependencies: ["HTTPDelivery", "WebhookReceiver", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(
             name: "ScheduleModelTests",

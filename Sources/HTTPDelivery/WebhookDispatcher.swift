@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+public import Logging
 public import ScheduleModel
 import Synchronization
 
@@ -13,10 +14,8 @@ public struct WebhookDispatcherSettings: Sendable {
     public var maxQueuedPerHost = 1_024
     /// Jobs that may wait over all hosts; more are refused with `.full`.
     public var maxQueued = 8_192
-    /// Consecutive failures that open a host's circuit breaker.
-    public var breakerFailures = 5
-    /// How long an open breaker stays open before it lets a probe through.
-    public var breakerCoolDownMillis: Int64 = 30_000
+    /// When a host's circuit breaker opens and for how long.
+    public var breaker = CircuitBreaker.Policy()
     /// Per-request deadline (connect, send, answer).
     public var timeoutMillis: Int64 = 10_000
     public var hostPolicy = HostPolicy()
@@ -26,8 +25,8 @@ public struct WebhookDispatcherSettings: Sendable {
 
 /// Runs HTTP deliveries concurrently, within a global limit and a per-server (`host:port`) limit, so that one slow
 /// or failing server neither stalls the engine nor takes the capacity other servers need. Each server has a
-/// circuit breaker: after consecutive failures its jobs are handed back as `.circuitOpen`, without a request, until
-/// the cool-down ends.
+/// circuit breaker (`CircuitBreaker`): while it is open, and for the share it holds back while half-open, jobs are
+/// handed back as `.circuitOpen`, without a request. Every change of a breaker's state is logged.
 ///
 /// The engine submits jobs from its thread and collects completions with `takeCompletions`; `onCompletion` runs (on
 /// any thread) whenever one is ready, to wake the engine.
@@ -56,15 +55,22 @@ public final class WebhookDispatcher: Sendable {
         var waiting = 0
         var completions: [WebhookCompletion] = []
         var closed = false
+        /// Breaker state changes not yet logged, by server.
+        var transitions: [(server: String, transition: CircuitBreaker.Transition)] = []
     }
 
     private let settings: WebhookDispatcherSettings
     private let client: WebhookClient
     private let onCompletion: @Sendable () -> Void
+    private let logger: Logger
     private let state = Mutex(State())
 
-    public init(settings: WebhookDispatcherSettings, onCompletion: @escaping @Sendable () -> Void) {
+    public init(
+        settings: WebhookDispatcherSettings, logger: Logger = Logger(label: "kairos.http"),
+        onCompletion: @escaping @Sendable () -> Void
+    ) {
         self.settings = settings
+        self.logger = logger
         self.onCompletion = onCompletion
         client = WebhookClient(
             timeoutMillis: settings.timeoutMillis, maxConnectionsPerHost: settings.maxPerHost,
@@ -76,18 +82,9 @@ public final class WebhookDispatcher: Sendable {
         let now = Self.nowMilliseconds()
         let (admission, ready) = state.withLock { state -> (Admission, [WebhookJob]) in
             guard !state.closed else { return (.full, []) }
-            var host =
-                state.hosts[job.server]
-                ?? HostState(
-                    breaker: CircuitBreaker(
-                        failureThreshold: settings.breakerFailures, coolDownMillis: settings.breakerCoolDownMillis))
-            switch host.breaker.state {
-            case .open(let until) where until > now:
+            var host = state.hosts[job.server] ?? HostState(breaker: CircuitBreaker(policy: settings.breaker))
+            if case .open(let until) = host.breaker.state, until > now {
                 return (.circuitOpen(retryAt: until), [])
-            case .halfOpen(probeInFlight: true):
-                return (.circuitOpen(retryAt: now + CircuitBreaker.probeWaitMillis), [])
-            default:
-                break
             }
             guard host.waiting.count < settings.maxQueuedPerHost else { return (.hostBusy, []) }
             guard state.waiting < settings.maxQueued else { return (.full, []) }
@@ -97,6 +94,7 @@ public final class WebhookDispatcher: Sendable {
             return (.accepted, startReady(&state, now: now))
         }
         launch(ready)
+        logTransitions()
         if admission == .accepted {
             notifyIfCompleted()
         }
@@ -164,7 +162,7 @@ public final class WebhookDispatcher: Sendable {
     }
 
     /// Moves waiting jobs into free slots: hosts in turn, each up to its limit, until the global limit is reached.
-    /// Jobs whose breaker refuses them complete at once as `.circuitOpen`.
+    /// Jobs whose breaker refuses them (open, or held back while half-open) complete at once as `.circuitOpen`.
     private func startReady(_ state: inout State, now: Int64) -> [WebhookJob] {
         var ready: [WebhookJob] = []
         var progress = true
@@ -187,6 +185,7 @@ public final class WebhookDispatcher: Sendable {
                         WebhookCompletion(
                             job: job, outcome: .circuitOpen(retryAt: retryAt), startedAt: now, duration: .zero))
                 }
+                state.transitions += host.breaker.takeTransitions().map { (server: name, transition: $0) }
                 state.hosts[name] = host
             }
         }
@@ -212,10 +211,11 @@ public final class WebhookDispatcher: Sendable {
             state.running -= 1
             if var host = state.hosts[completion.job.server] {
                 host.running -= 1
-                switch completion.outcome {
-                case .delivered: host.breaker.record(success: true, now: now)
-                case .failed(let failure): host.breaker.record(success: !failure.retryable, now: now)
-                case .circuitOpen: break
+                if let outcome = Self.breakerOutcome(completion.outcome) {
+                    host.breaker.record(outcome, now: now)
+                    state.transitions += host.breaker.takeTransitions().map {
+                        (server: completion.job.server, transition: $0)
+                    }
                 }
                 state.hosts[completion.job.server] = host
             }
@@ -223,7 +223,56 @@ public final class WebhookDispatcher: Sendable {
             return state.closed ? [] : startReady(&state, now: now)
         }
         launch(ready)
+        logTransitions()
         onCompletion()
+    }
+
+    /// How an attempt counts for its host's breaker: an answer that is not a retryable error is a success (a 4xx
+    /// is the request's fault, not the host's); a retryable error with a status is an error answer; no status means
+    /// no answer (timeout, refused or reset connection, name not resolved).
+    static func breakerOutcome(_ outcome: WebhookOutcome) -> CircuitBreaker.Outcome? {
+        switch outcome {
+        case .delivered: .success
+        case .failed(let failure) where !failure.retryable: .success
+        case .failed(let failure): failure.status == nil ? .noAnswer : .errorAnswer
+        case .circuitOpen: nil
+        }
+    }
+
+    /// Logs the breaker state changes recorded so far, outside the lock.
+    private func logTransitions() {
+        let transitions = state.withLock { state in
+            defer { state.transitions.removeAll() }
+            return state.transitions
+        }
+        for (server, transition) in transitions {
+            switch transition {
+            case .opened(let rate, let attempts, let windowMillis, let openMillis, let trip):
+                logger.warning(
+                    "circuit breaker opened",
+                    metadata: [
+                        "server": "\(server)", "failureRate": "\(rate)%", "attempts": "\(attempts)",
+                        "windowMs": "\(windowMillis)", "openMs": "\(openMillis)", "trip": "\(trip)",
+                    ])
+            case .halfOpened(let share, let nextOpenMillis):
+                logger.notice(
+                    "circuit breaker half-open",
+                    metadata: ["server": "\(server)", "share": "1/\(share)", "nextOpenMs": "\(nextOpenMillis)"])
+            case .widened(let share):
+                logger.info(
+                    "circuit breaker half-open share widened", metadata: ["server": "\(server)", "share": "1/\(share)"])
+            case .closed(let nextOpenMillis):
+                logger.notice(
+                    "circuit breaker closed", metadata: ["server": "\(server)", "nextOpenMs": "\(nextOpenMillis)"])
+            case .reopened(let successes, let failureWeight, let openMillis, let trip):
+                logger.warning(
+                    "circuit breaker reopened",
+                    metadata: [
+                        "server": "\(server)", "successes": "\(successes)", "failureWeight": "\(failureWeight)",
+                        "openMs": "\(openMillis)", "trip": "\(trip)",
+                    ])
+            }
+        }
     }
 
     private func notifyIfCompleted() {

@@ -1,5 +1,6 @@
 import HTTPDelivery
 import KairosWire
+import Logging
 import ScheduleModel
 
 /// The engine's side of HTTP delivery: which due schedules have a request in flight or wait for room at their
@@ -33,8 +34,11 @@ final class WebhookDeliveries {
     /// Due schedules refused for lack of room, by server (`host:port`), then partition.
     private var waiting: [String: [Int32: Set<String>]] = [:]
 
-    init(settings: WebhookDispatcherSettings, wakeUp: @escaping @Sendable () -> Void) {
-        dispatcher = WebhookDispatcher(settings: settings, onCompletion: wakeUp)
+    init(
+        settings: WebhookDispatcherSettings, logger: Logger = Logger(label: "kairos.http"),
+        wakeUp: @escaping @Sendable () -> Void
+    ) {
+        dispatcher = WebhookDispatcher(settings: settings, logger: logger, onCompletion: wakeUp)
     }
 
     /// Starts attempt `attempt` of delivering occurrence `occurrence` of `schedule`.

@@ -115,12 +115,25 @@ public struct Setting: Sendable {
             "HTTP requests in flight at once to one host (also its connection pool size), so one slow host cannot take all the capacity."
         ),
         Setting(
-            "KAIROS_HTTP_BREAKER_FAILURES", flag: "--http-breaker-failures", default: "5",
-            "Consecutive failed attempts to a host that open its circuit breaker: its deliveries wait, without counting attempts, until the cool-down ends."
+            "KAIROS_HTTP_BREAKER_WINDOW_MS", flag: "--http-breaker-window-ms", default: "10000",
+            "The sliding window a host's circuit breaker measures the failure rate of its attempts over (1000-3600000). While the breaker is open its deliveries wait, without counting attempts."
+        ),
+        Setting(
+            "KAIROS_HTTP_BREAKER_MIN_ATTEMPTS", flag: "--http-breaker-min-attempts", default: "20",
+            "Attempts to a host the window must hold before its failure rate can open the breaker; also the weight of failures that opens a half-open breaker again (1-100000)."
+        ),
+        Setting(
+            "KAIROS_HTTP_BREAKER_FAILURE_RATE", flag: "--http-breaker-failure-rate", default: "75",
+            "Failure rate in percent that opens a host's breaker. An attempt without an answer (timeout, refused or reset connection) weighs 3, an error answer (5xx, 408, 429) or a success 1 (1-100)."
+        ),
+        Setting(
+            "KAIROS_HTTP_BREAKER_OPEN_MS", flag: "--http-breaker-open-ms", default: "1000",
+            "How long the first trip keeps a breaker open; each trip after it doubles the period, up to `KAIROS_HTTP_BREAKER_COOLDOWN_MS`, until the breaker stays closed for a whole window (100-3600000)."
         ),
         Setting(
             "KAIROS_HTTP_BREAKER_COOLDOWN_MS", flag: "--http-breaker-cooldown-ms", default: "30000",
-            "How long an open circuit breaker waits before one probe request tests the host again."),
+            "The longest a breaker stays open (at least `KAIROS_HTTP_BREAKER_OPEN_MS`). Then it is half-open: 1 in 8, 1 in 4, then 1 in 2 of the host's deliveries go, each step after 2 successes, then it closes."
+        ),
         Setting(
             "KAIROS_ADMIN_ADDRESS", flag: "--admin-address", default: "0.0.0.0:8080",
             "`host:port` of the HTTP server for `/health`, `/ready`, `/metrics` and the admin API (`/admin/status`); port 0 picks a free port; `off` disables it. The bound address is written to `<state dir>/admin-address`."
@@ -198,10 +211,28 @@ public struct Setting: Sendable {
     /// The names `KAIROS_*` settings may have.
     public static let names: Set<String> = Set(all.map(\.environmentName)).subtracting(["KAIROS_KAFKA_<PROPERTY>"])
 
+    /// Settings Kairos had and replaced, with their flags and what to set instead. Naming one stops start-up with
+    /// that explanation, instead of its value being ignored.
+    public static let retired: [(environmentName: String, flag: String, instead: String)] = [
+        (
+            "KAIROS_HTTP_BREAKER_FAILURES", "--http-breaker-failures",
+            "the circuit breaker no longer counts consecutive failures but opens on a failure rate: set KAIROS_HTTP_BREAKER_MIN_ATTEMPTS and KAIROS_HTTP_BREAKER_FAILURE_RATE instead"
+        )
+    ]
+
+    /// Why the retired setting or flag `name` (from `source`) is refused, or nil when it is not a retired one.
+    public static func retirement(of name: String, source: String) -> String? {
+        guard let entry = retired.first(where: { $0.environmentName == name || $0.flag == name }) else { return nil }
+        return "\(name) (\(source)) is no longer a Kairos setting: \(entry.instead)"
+    }
+
     /// Why `name` (from `source`, e.g. "environment" or "config file x") is not a setting, naming the closest one;
     /// nil when it is one, or a `KAIROS_KAFKA_*` pass-through.
     public static func refusal(of name: String, source: String) -> String? {
         guard !names.contains(name), !name.hasPrefix(kafkaPropertyPrefix) else { return nil }
+        if let retirement = retirement(of: name, source: source) {
+            return retirement
+        }
         var message = "\(name) (\(source)) is not a Kairos setting"
         if let closest = closest(to: name) {
             message += "; did you mean \(closest)?"

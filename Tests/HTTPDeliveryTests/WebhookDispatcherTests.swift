@@ -1,5 +1,6 @@
 import Foundation
 import HTTPDelivery
+import Logging
 import ScheduleModel
 import Synchronization
 import Testing
@@ -118,15 +119,15 @@ import WebhookReceiver
         try await fast.shutdown()
     }
 
-    @Test func consecutiveFailuresOpenTheBreakerAndAProbeClosesIt() async throws {
+    @Test func aFailureRateOpensTheBreakerAndAGrowingShareOfProbesClosesIt() async throws {
         let receiver = try await WebhookReceiver.start()
         receiver.respond(to: "/", with: [.status(500), .status(500), .ok])
         let wakeUps = Atomic<Int>(0)
+        let log = LogLines()
         let dispatcher = WebhookDispatcher(
             settings: Self.settings {
-                $0.breakerFailures = 2
-                $0.breakerCoolDownMillis = 3_000
-            }
+                $0.breaker = CircuitBreaker.Policy(minimumAttempts: 2, firstOpenMillis: 2_000, maxOpenMillis: 2_000)
+            }, logger: log.logger
         ) { wakeUps.add(1, ordering: .relaxed) }
         let server = try Self.job(receiver, "/").server
         for id in ["1", "2"] {
@@ -142,12 +143,48 @@ import WebhookReceiver
         }
         #expect(receiver.requests().count == 2)
         try await Task.sleep(for: .milliseconds(Int(max(0, retryAt - Self.now())) + 50))
-        #expect(dispatcher.submit(try Self.job(receiver, "/", id: "probe")) == .accepted)
-        let probe = await Self.completions(dispatcher, count: 1)
-        #expect(probe.first?.outcome == .delivered(status: 200))
+        // Half-open: one in 8, one in 4, one in 2, two successes each, then closed: 6 requests of the 30 asked.
+        var outcomes: [WebhookOutcome] = []
+        for index in 0..<30 where dispatcher.breakerStates[server] != "closed" {
+            #expect(dispatcher.submit(try Self.job(receiver, "/", id: "probe-\(index)")) == .accepted)
+            outcomes += await Self.completions(dispatcher, count: 1).map(\.outcome)
+        }
         #expect(dispatcher.breakerStates[server] == "closed")
+        #expect(outcomes.filter { $0 == .delivered(status: 200) }.count == 6)
+        #expect(receiver.requests().count == 8)
+        #expect(outcomes.allSatisfy { if case .circuitOpen = $0 { true } else { $0 == .delivered(status: 200) } })
         #expect(wakeUps.load(ordering: .relaxed) >= 3, "each completion wakes the engine")
+        #expect(
+            log.messages == [
+                "circuit breaker opened", "circuit breaker half-open", "circuit breaker half-open share widened",
+                "circuit breaker half-open share widened", "circuit breaker closed",
+            ])
+        #expect(log.lines.first?.contains("failureRate=100%") == true, "\(log.lines)")
+        #expect(log.lines.first?.contains("openMs=2000") == true, "\(log.lines)")
+        #expect(log.lines.first?.contains("server=\(server)") == true, "\(log.lines)")
         await dispatcher.shutdown()
+        try await receiver.shutdown()
+    }
+
+    @Test func anAttemptWithoutAnAnswerWeighsMoreThanAQuickErrorAnswer() async throws {
+        let receiver = try await WebhookReceiver.start()
+        receiver.respond(to: "/error", with: [.status(503)])
+        receiver.respond(to: "/silent", with: [.closeConnection])
+        // Two attempts, a failure and a success each: 1 of 2 (50 %) for the 503, 3 of 4 (75 %) for the closed
+        // connection; the breaker opens at 60 %.
+        for (path, expected) in [("/error", "closed"), ("/silent", "open")] {
+            let dispatcher = WebhookDispatcher(
+                settings: Self.settings {
+                    $0.breaker = CircuitBreaker.Policy(minimumAttempts: 2, failureRatePercent: 60)
+                }
+            ) {}
+            #expect(dispatcher.submit(try Self.job(receiver, path, id: "a")) == .accepted)
+            _ = await Self.completions(dispatcher, count: 1)
+            #expect(dispatcher.submit(try Self.job(receiver, "/ok", id: "b")) == .accepted)
+            _ = await Self.completions(dispatcher, count: 1)
+            #expect(dispatcher.breakerStates[try Self.job(receiver, "/").server] == expected, "\(path)")
+            await dispatcher.shutdown()
+        }
         try await receiver.shutdown()
     }
 
@@ -170,4 +207,37 @@ import WebhookReceiver
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
+}
+
+/// A logger that keeps what it is given: each message, and each line as `message key=value ...` (keys sorted).
+final class LogLines: Sendable {
+    private let entries = Mutex<[(message: String, line: String)]>([])
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(owner: self) }
+    }
+
+    var messages: [String] { entries.withLock { $0.map(\.message) } }
+    var lines: [String] { entries.withLock { $0.map(\.line) } }
+
+    fileprivate func append(_ message: String, _ metadata: Logger.Metadata) {
+        let line = ([message] + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+            .joined(separator: " ")
+        entries.withLock { $0.append((message, line)) }
+    }
+
+    private struct Handler: LogHandler {
+        let owner: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            owner.append("\(event.message)", metadata.merging(event.metadata ?? [:]) { $1 })
+        }
+    }
 }

@@ -110,8 +110,7 @@ import WebhookReceiver
         let receiver = try await WebhookReceiver.start()
         receiver.respond(to: "/down", with: [.status(500)])
         var settings = testSettings().webhooks
-        settings.breakerFailures = 1
-        settings.breakerCoolDownMillis = 30_000
+        settings.breaker = CircuitBreaker.Policy(minimumAttempts: 1, firstOpenMillis: 30_000, maxOpenMillis: 30_000)
         let deliveries = WebhookDeliveries(settings: settings) {}
         let url = receiver.baseURL + "/down"
         #expect(started(try dispatch(deliveries, webhook("first", url))))

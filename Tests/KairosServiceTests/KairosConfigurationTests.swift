@@ -56,6 +56,14 @@ import Testing
         (["--http-timeout-ms", "5"], [String: String](), "KAIROS_HTTP_TIMEOUT_MS"),
         ([], ["KAIROS_HTTP_RETRY_MAX": "0"], "KAIROS_HTTP_RETRY_MAX"),
         ([], ["KAIROS_HTTP_MAX_PER_HOST": "many"], "KAIROS_HTTP_MAX_PER_HOST"),
+        ([], ["KAIROS_HTTP_BREAKER_FAILURE_RATE": "0"], "KAIROS_HTTP_BREAKER_FAILURE_RATE"),
+        ([], ["KAIROS_HTTP_BREAKER_FAILURE_RATE": "101"], "KAIROS_HTTP_BREAKER_FAILURE_RATE"),
+        ([], ["KAIROS_HTTP_BREAKER_MIN_ATTEMPTS": "0"], "KAIROS_HTTP_BREAKER_MIN_ATTEMPTS"),
+        ([], ["KAIROS_HTTP_BREAKER_WINDOW_MS": "10"], "KAIROS_HTTP_BREAKER_WINDOW_MS"),
+        (
+            [], ["KAIROS_HTTP_BREAKER_OPEN_MS": "5000", "KAIROS_HTTP_BREAKER_COOLDOWN_MS": "1000"],
+            "KAIROS_HTTP_BREAKER_COOLDOWN_MS"
+        ),
         (["--restore-buffer-records", "0"], [String: String](), "KAIROS_RESTORE_BUFFER_RECORDS"),
         (["--no-such-flag", "1"], [:], "--no-such-flag"),
         (["--group-id"], [:], "--group-id"),
@@ -97,6 +105,46 @@ import Testing
             _ = try KairosConfiguration.load(arguments: [], environment: ["KAIROS_WHATEVER_ELSE_ENTIRELY": "1"])
         } throws: { error in
             "\(error)".contains("KAIROS_WHATEVER_ELSE_ENTIRELY (environment) is not a Kairos setting (")
+        }
+    }
+
+    @Test func theBreakerSettingsHaveTheirDefaultsAndCanBeSet() throws {
+        let defaults = try KairosConfiguration.load(arguments: [], environment: [:])
+        #expect(defaults.httpBreakerWindowMilliseconds == 10_000)
+        #expect(defaults.httpBreakerMinAttempts == 20)
+        #expect(defaults.httpBreakerFailureRatePercent == 75)
+        #expect(defaults.httpBreakerOpenMilliseconds == 1_000)
+        #expect(defaults.httpBreakerCoolDownMilliseconds == 30_000)
+        let set = try KairosConfiguration.load(
+            arguments: ["--http-breaker-failure-rate", "90"],
+            environment: [
+                "KAIROS_HTTP_BREAKER_WINDOW_MS": "60000", "KAIROS_HTTP_BREAKER_MIN_ATTEMPTS": "5",
+                "KAIROS_HTTP_BREAKER_OPEN_MS": "2000", "KAIROS_HTTP_BREAKER_COOLDOWN_MS": "2000",
+            ])
+        #expect(set.httpBreakerWindowMilliseconds == 60_000)
+        #expect(set.httpBreakerMinAttempts == 5)
+        #expect(set.httpBreakerFailureRatePercent == 90)
+        #expect(set.httpBreakerOpenMilliseconds == 2_000)
+        #expect(set.httpBreakerCoolDownMilliseconds == 2_000)
+    }
+
+    @Test func theReplacedConsecutiveFailuresSettingStopsStartUpSayingWhatToSetInstead() throws {
+        let scratch = try ScratchDirectory()
+        let file = scratch.path("old.conf")
+        try "KAIROS_HTTP_BREAKER_FAILURES=5\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let attempts: [([String], [String: String], String)] = [
+            ([], ["KAIROS_HTTP_BREAKER_FAILURES": "5"], "KAIROS_HTTP_BREAKER_FAILURES (environment)"),
+            (["--http-breaker-failures", "5"], [:], "--http-breaker-failures (command line)"),
+            (["--http-breaker-failures=5"], [:], "--http-breaker-failures (command line)"),
+            (["--config", file], [:], "KAIROS_HTTP_BREAKER_FAILURES (config file \(file))"),
+        ]
+        for (arguments, environment, named) in attempts {
+            #expect {
+                _ = try KairosConfiguration.load(arguments: arguments, environment: environment)
+            } throws: { error in
+                "\(error)".contains("\(named) is no longer a Kairos setting")
+                    && "\(error)".contains("KAIROS_HTTP_BREAKER_MIN_ATTEMPTS and KAIROS_HTTP_BREAKER_FAILURE_RATE")
+            }
         }
     }
 

@@ -20,7 +20,7 @@ extension EndToEnd {
             receiver.respond(to: "/close", with: [.closeConnection, .ok])
             var settings = Self.loopback
             settings["KAIROS_HTTP_TIMEOUT_MS"] = "1000"
-            settings["KAIROS_HTTP_BREAKER_FAILURES"] = "100"  // this test is about retries, not the breaker
+            settings["KAIROS_HTTP_BREAKER_MIN_ATTEMPTS"] = "1000"  // this test is about retries, not the breaker
             let setup = try SchedulerSetup(scratch, extra: settings)
             defer { setup.stop() }
             let producer = try CommandProducer(bootstrap: setup.bootstrap)
@@ -159,7 +159,8 @@ extension EndToEnd {
             let receiver = try await WebhookReceiver.start()
             receiver.respond(to: "/flap", with: [.status(503), .status(503), .ok])
             var settings = Self.loopback
-            settings["KAIROS_HTTP_BREAKER_FAILURES"] = "2"
+            settings["KAIROS_HTTP_BREAKER_MIN_ATTEMPTS"] = "2"
+            settings["KAIROS_HTTP_BREAKER_OPEN_MS"] = "3000"
             settings["KAIROS_HTTP_BREAKER_COOLDOWN_MS"] = "3000"
             let setup = try SchedulerSetup(scratch, extra: settings)
             defer { setup.stop() }
@@ -169,7 +170,8 @@ extension EndToEnd {
             let requests = await receiver.waitForRequests("/flap", count: 3, timeout: .seconds(60))
             #expect(requests.count == 3)
             if requests.count == 3 {
-                // Two failures open the breaker: the third attempt waits for the cool-down, not the 100 ms backoff.
+                // Two failures of two attempts open the breaker: the third attempt waits for the open period, not
+                // the 50 ms backoff.
                 #expect(requests[2].receivedAt - requests[1].receivedAt >= 2_800)
                 #expect(requests[2].header("Kairos-Attempt") == "3", "an open breaker must not count an attempt")
             }

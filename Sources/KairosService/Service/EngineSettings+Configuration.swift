@@ -17,8 +17,12 @@ extension EngineSettings {
         var webhooks = WebhookDispatcherSettings()
         webhooks.maxConcurrency = configuration.httpMaxConcurrency
         webhooks.maxPerHost = configuration.httpMaxPerHost
-        webhooks.breakerFailures = configuration.httpBreakerFailures
-        webhooks.breakerCoolDownMillis = configuration.httpBreakerCoolDownMilliseconds
+        webhooks.breaker = CircuitBreaker.Policy(
+            windowMillis: configuration.httpBreakerWindowMilliseconds,
+            minimumAttempts: configuration.httpBreakerMinAttempts,
+            failureRatePercent: configuration.httpBreakerFailureRatePercent,
+            firstOpenMillis: configuration.httpBreakerOpenMilliseconds,
+            maxOpenMillis: configuration.httpBreakerCoolDownMilliseconds)
         webhooks.timeoutMillis = configuration.httpTimeoutMilliseconds
         webhooks.hostPolicy = hosts
         self.init(

@@ -50,7 +50,15 @@ public struct KairosConfiguration: Sendable {
     public var httpRetryBackoffMaxMilliseconds: Int64
     public var httpMaxConcurrency: Int
     public var httpMaxPerHost: Int
-    public var httpBreakerFailures: Int
+    /// The sliding window a host's breaker measures its failure rate over.
+    public var httpBreakerWindowMilliseconds: Int64
+    /// Attempts the window must hold before the rate can open a breaker.
+    public var httpBreakerMinAttempts: Int
+    /// Weighted failure rate, in percent, that opens a breaker.
+    public var httpBreakerFailureRatePercent: Int
+    /// The first open period; repeated trips double it up to the cool-down.
+    public var httpBreakerOpenMilliseconds: Int64
+    /// The longest open period.
     public var httpBreakerCoolDownMilliseconds: Int64
     /// Where the admin HTTP server listens (host, port); nil when it is off. Port 0 picks a free port.
     public var adminAddress: (host: String, port: Int)?
@@ -149,6 +157,9 @@ public struct KairosConfiguration: Sendable {
                 flag = String(flag[..<equals])
             }
             guard let setting = byFlag[Substring(flag)] else {
+                if let retirement = Setting.retirement(of: flag, source: "command line") {
+                    throw ConfigurationError(retirement)
+                }
                 throw ConfigurationError("unknown option '\(arguments[index])'; see `kairos --help`")
             }
             if value == nil {
@@ -254,8 +265,17 @@ public struct KairosConfiguration: Sendable {
         httpRetryBackoffMaxMilliseconds = try integer("KAIROS_HTTP_RETRY_BACKOFF_MAX_MS", 300_000, 1...86_400_000)
         httpMaxConcurrency = try integer("KAIROS_HTTP_MAX_CONCURRENCY", 256, 1...10_000)
         httpMaxPerHost = try integer("KAIROS_HTTP_MAX_PER_HOST", 32, 1...10_000)
-        httpBreakerFailures = try integer("KAIROS_HTTP_BREAKER_FAILURES", 5, 1...1_000)
+        httpBreakerWindowMilliseconds = try integer("KAIROS_HTTP_BREAKER_WINDOW_MS", 10_000, 1_000...3_600_000)
+        httpBreakerMinAttempts = try integer("KAIROS_HTTP_BREAKER_MIN_ATTEMPTS", 20, 1...100_000)
+        httpBreakerFailureRatePercent = try integer("KAIROS_HTTP_BREAKER_FAILURE_RATE", 75, 1...100)
+        httpBreakerOpenMilliseconds = try integer("KAIROS_HTTP_BREAKER_OPEN_MS", 1_000, 100...3_600_000)
         httpBreakerCoolDownMilliseconds = try integer("KAIROS_HTTP_BREAKER_COOLDOWN_MS", 30_000, 100...3_600_000)
+        guard httpBreakerCoolDownMilliseconds >= httpBreakerOpenMilliseconds else {
+            throw ConfigurationError(
+                "KAIROS_HTTP_BREAKER_COOLDOWN_MS: \(httpBreakerCoolDownMilliseconds) is shorter than "
+                    + "KAIROS_HTTP_BREAKER_OPEN_MS (\(httpBreakerOpenMilliseconds)); the longest open period must be at "
+                    + "least the first")
+        }
         adminAddress = try settings.address("KAIROS_ADMIN_ADDRESS", "0.0.0.0:8080")
         adminToken = value("KAIROS_ADMIN_TOKEN")
         adminProtectsMetrics = try choice("KAIROS_ADMIN_PROTECT_METRICS", "false", ["true", "false"]) == "true"
