@@ -181,6 +181,89 @@ extension EndToEnd {
             try await receiver.shutdown()
         }
 
+        @Test func aServerThatFailsEveryFirstAttemptGetsAllItsDeliveriesWithin30Seconds() async throws {
+            let scratch = try ScratchDirectory()
+            let receiver = try await WebhookReceiver.start()
+            let count = 200
+            // Each webhook has a path of its own: its first request is answered 500 at once, every later one 200.
+            for index in 0..<count {
+                receiver.respond(to: "/half/\(index)/", with: [.status(500), .ok])
+            }
+            // The breaker's settings are the defaults: this is what a user gets.
+            let setup = try SchedulerSetup(scratch, extra: Self.loopback)
+            defer { setup.stop() }
+            let producer = try CommandProducer(bootstrap: setup.bootstrap)
+            let due = nowMilliseconds() + 3_000
+            for index in 0..<count {
+                try await producer.send(
+                    "half-\(index)", [],
+                    [("kairos-target", receiver.baseURL + "/half/\(index)/"), ("kairos-at", "\(due)")])
+            }
+            // A webhook is delivered when its path got the 200, i.e. a second request.
+            func deliveries() -> [String: Int64] {
+                var byPath: [String: [Int64]] = [:]
+                for request in receiver.requests("/half/") {
+                    byPath[request.path, default: []].append(request.receivedAt)
+                }
+                return byPath.compactMapValues { $0.count >= 2 ? $0.sorted()[1] : nil }
+            }
+            let clock = ContinuousClock()
+            let deadline = clock.now + .milliseconds(max(0, due + 30_000 - nowMilliseconds()))
+            while deliveries().count < count && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))  // poll interval of the wait for the deliveries
+            }
+            let delivered = deliveries()
+            let inTime = delivered.values.filter { $0 <= due + 30_000 }.count
+            let last = delivered.values.max().map { $0 - due } ?? -1
+            print(
+                "half-failing server: \(inTime) of \(count) webhooks delivered within 30 s, "
+                    + "the last \(last) ms after due")
+            #expect(inTime == count, "\(inTime) of \(count) delivered within 30 s of their due time")
+            #expect(receiver.requests("/half/").count <= 2 * count + 10, "requests after a 200")
+            // The initial burst of 500s trips the breaker; every state change is in the log, and it ends closed.
+            let log = setup.kairos.log
+            let opened = log.components(separatedBy: "circuit breaker opened").count - 1
+            let closed = log.components(separatedBy: "circuit breaker closed").count - 1
+            print("half-failing server: breaker opened \(opened) times, closed \(closed) times")
+            #expect(opened >= 1, "the breaker's opening is not logged")
+            #expect(closed >= 1, "the breaker's closing is not logged")
+            try await receiver.shutdown()
+        }
+
+        @Test func theAttemptRateToAServerThatNeverAnswersDropsOnceItsBreakerOpens() async throws {
+            let scratch = try ScratchDirectory()
+            let receiver = try await WebhookReceiver.start()
+            receiver.respond(to: "/dead", with: [.hang])
+            var settings = Self.loopback
+            settings["KAIROS_HTTP_TIMEOUT_MS"] = "1000"
+            let setup = try SchedulerSetup(scratch, extra: settings)
+            defer { setup.stop() }
+            let producer = try CommandProducer(bootstrap: setup.bootstrap)
+            let due = nowMilliseconds() + 3_000
+            for index in 0..<200 {
+                try await producer.send(
+                    "dead-\(index)", [],
+                    [
+                        ("kairos-target", receiver.baseURL + "/dead"), ("kairos-at", "\(due)"),
+                        ("kairos-retry-max", "100"),
+                    ])
+            }
+            try setup.kairos.waitForLog("circuit breaker opened", seconds: 60)
+            let openedAt = nowMilliseconds()
+            let first = receiver.requests("/dead").map(\.receivedAt).min() ?? openedAt
+            // Attempts per second while the breaker was closed, from the first request until it opened.
+            let before = Double(receiver.requests("/dead").count) / (Double(max(1_000, openedAt - first)) / 1_000)
+            try await Task.sleep(for: .seconds(20))  // stays: the window the attempt rate is measured over
+            let after = Double(receiver.requests("/dead").filter { $0.receivedAt >= openedAt }.count) / 20
+            print(
+                String(
+                    format: "server that never answers: %.1f attempts/s before the breaker opened, "
+                        + "%.2f/s in the 20 s after", before, after))
+            #expect(after * 5 < before, "attempts/s before \(before), after \(after)")
+            #expect(after > 0, "the breaker never tested the server again")
+            try await receiver.shutdown()
+        }
+
         @Test func aSlowServerDelaysNeitherKafkaFiringsNorAnotherServer() async throws {
             let scratch = try ScratchDirectory()
             let slow = try await WebhookReceiver.start()
