@@ -211,6 +211,17 @@ func produceCommands(
     try producer.flush(timeoutMilliseconds: 120_000)
 }
 
+/// `options.api` creates through the HTTP API of the kairos whose state directory is `state`, `options.apiConcurrency`
+/// at once, each answered once the owner applied it (read-your-writes); ids `<prefix>-<i>`.
+func measureAPICreates(state: URL, prefix: String) async throws -> HTTPLoadResult {
+    let api = try String(contentsOf: state.appendingPathComponent("api-address"), encoding: .utf8)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    let dueAt = now() + 86_400_000
+    return try await measureHTTPLoad(count: options.api, concurrency: options.apiConcurrency) { index in
+        schedulePUT(url: "http://\(api)/v1/schedules/\(prefix)-\(index)", dueAt: dueAt)
+    }
+}
+
 let options = Options()
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kairos-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -231,7 +242,10 @@ func waitForRequests(_ target: Int, seconds: Double) -> Int64 {
 }
 
 /// Starts `kairos` on `state` and waits until it owns all `partitions` partitions.
-func startKairos(bootstrap: String, guarantee: String, state: URL, log: String, partitions: Int = 12) throws -> Child {
+func startKairos(
+    bootstrap: String, guarantee: String, state: URL, log: String, partitions: Int = 12,
+    settings: [String: String] = [:]
+) throws -> Child {
     let kairos = try Child(
         options.kairos, [],
         environment: [
@@ -240,7 +254,7 @@ func startKairos(bootstrap: String, guarantee: String, state: URL, log: String, 
             "KAIROS_LOG_LEVEL": keepLogs ? "debug" : "info",
             "KAIROS_ALLOWED_HTTP_HOSTS": "127.0.0.1", "KAIROS_HTTP_ALLOW_PRIVATE": "true",
             "KAIROS_ADMIN_ADDRESS": "127.0.0.1:0", "KAIROS_API_ADDRESS": "127.0.0.1:0",
-        ], log: log)
+        ].merging(settings) { $1 }, log: log)
     try waitFor("\(partitions) partitions assigned", seconds: 600) {
         kairos.logText.components(separatedBy: "partition assigned").count > partitions
     }
@@ -285,9 +299,10 @@ final class Cluster {
         try events.warmUp()
     }
 
-    func startKairos(state: URL, log: String) throws -> Child {
+    func startKairos(state: URL, log: String, settings: [String: String] = [:]) throws -> Child {
         try KairosBenchmark.startKairos(
-            bootstrap: bootstrap, guarantee: guarantee, state: state, log: log, partitions: partitions)
+            bootstrap: bootstrap, guarantee: guarantee, state: state, log: log, partitions: partitions,
+            settings: settings)
     }
 
     /// Ingest rate from a backlog: `count` commands (a day ahead) produced while no kairos runs, then applied by a
@@ -330,29 +345,25 @@ for guarantee in options.guarantees {
     let producer = cluster.producer
 
     // Ingest: a backlog produced before Kairos starts, so the producer's speed does not cap the figure.
-    let (kairos, emptyIngestRate) = try cluster.ingestBacklog(
-        options.schedules, prefix: "ingest", state: run.appendingPathComponent("state"), log: run.path + "-kairos.log")
+    let state = run.appendingPathComponent("state")
+    var (kairos, emptyIngestRate) = try cluster.ingestBacklog(
+        options.schedules, prefix: "ingest", state: state, log: run.path + "-kairos.log")
     defer { kairos.stop() }
     rows.append(("ingest, \(guarantee)", String(format: "%.0f commands/s (a backlog of %d)", emptyIngestRate, options.schedules)))
 
     // The HTTP API: creates by PUT, each answered once the owning instance applied it (read-your-writes).
+    var apiBaseline: HTTPLoadResult?
     if options.api > 0 {
-        let api = try String(contentsOf: run.appendingPathComponent("state/api-address"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let dueAt = now() + 86_400_000
-        let created = try await measureHTTPLoad(count: options.api, concurrency: options.apiConcurrency) { index in
-            schedulePUT(url: "http://\(api)/v1/schedules/api-\(guarantee)-\(index)", dueAt: dueAt)
-        }
+        let created = try await measureAPICreates(state: state, prefix: "api-\(guarantee)")
         rows.append(("API creates (PUT, read-your-writes), \(guarantee), \(options.apiConcurrency) at once", created.text))
-        if guarantee == options.guarantees.first {
-            // Baseline: the same client, bodies and concurrency against a local HTTP server that only records them.
-            let url = receiver.baseURL + "/api-baseline"
-            let baseline = try await measureHTTPLoad(count: options.api, concurrency: options.apiConcurrency) { _ in
-                schedulePUT(url: url, dueAt: dueAt)
-            }
-            receiver.removeAllRequests()
-            rows.append(("baseline HTTP PUT (same client, local server)", baseline.text + String(format: "; API/baseline %.2f", created.perSecond / baseline.perSecond)))
+        // Baseline: the same client, bodies and concurrency against a local HTTP server that only records them.
+        let url = receiver.baseURL + "/api-baseline"
+        let baseline = try await measureHTTPLoad(count: options.api, concurrency: options.apiConcurrency) { _ in
+            schedulePUT(url: url, dueAt: now() + 86_400_000)
         }
+        receiver.removeAllRequests()
+        apiBaseline = baseline
+        rows.append(("baseline HTTP PUT (same client, local server)", baseline.text + String(format: "; API/baseline %.2f", created.perSecond / baseline.perSecond)))
     }
 
     // Fire: a backlog all due at one instant.
@@ -455,6 +466,17 @@ for guarantee in options.guarantees {
         rows.append(("baseline consume (read_committed)", String(format: "%.0f records/s (the %d the broker holds)", Double(baseline.received.count) / consumeSeconds, held)))
     }
 
+    // The API again, on a kairos whose consumers ask for an empty fetch to be held 5 ms instead of 50. The embedded
+    // broker holds an empty fetch for the whole wait even when a command arrives meanwhile, where Kafka answers it
+    // as soon as the command is written; so above, every PUT also waits for the engine's fetch to come back empty
+    // (the callers in flight fall into step with it). Last in the run, so no other row sees the setting.
+    if let apiBaseline {
+        kairos.stop()
+        kairos = try cluster.startKairos(
+            state: state, log: run.path + "-kairos-api.log", settings: ["KAIROS_KAFKA_FETCH_WAIT_MAX_MS": "5"])
+        let created = try await measureAPICreates(state: state, prefix: "api5-\(guarantee)")
+        rows.append(("API creates, \(guarantee), fetch wait 5 ms (as Kafka answers a fetch)", created.text + String(format: "; API/baseline %.2f", created.perSecond / apiBaseline.perSecond)))
+    }
 }
 
 // Restore and scale run once, in the first guarantee. Restore uses a broker with 64 partitions per topic: the
