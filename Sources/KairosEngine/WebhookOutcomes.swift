@@ -152,7 +152,9 @@ final class WebhookOutcomes {
         _ schedule: Schedule, _ due: Occurrence, _ target: HTTPTarget, retryAt: Int64, partition: Int32, now: Int64,
         into batch: inout OutputBatch
     ) {
-        let reason = "circuit breaker open for host \(target.host) after repeated failures"
+        let reason =
+            "circuit breaker open for host \(target.host) (a high failure rate, or half-open and letting only a "
+            + "share of its deliveries through); no attempt counted"
         let deferred = schedule.deferred(due, to: retryAt, reason: reason)
         batch.tally.httpDeferred += 1
         batch.put(deferred, replacing: schedule, partition: partition)
