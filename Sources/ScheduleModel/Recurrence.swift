@@ -2,8 +2,8 @@
 /// optional limit on the number of occurrences.
 ///
 /// Occurrences and their numbers:
-/// - Cron: the matching instants at or after the window start (`start`, or the anchor
-///   when there is no start), numbered 1, 2, 3, ... in time order.
+/// - Cron: the matching instants at or after `start`, or, without `start`, strictly after
+///   the anchor (the instant the schedule was created), numbered 1, 2, 3, ... in time order.
 /// - Every: with `start`, occurrence 1 is at `start` and occurrence n at
 ///   `start + (n-1) × step`; without `start`, occurrence 1 is one step after the anchor
 ///   (the instant the schedule was created) and occurrence n at `anchor + n × step`.
@@ -66,7 +66,8 @@ public struct Recurrence: Sendable, Hashable {
             return checked(number: 1, instant: interval.instant(ofIndex: firstIntervalIndex))
         }
         guard case .cron(let cron) = pattern else { return nil }
-        return checked(number: 1, instant: cron.nextOccurrence(after: windowStart - 1, in: zone))
+        // `start` is inclusive; the creation instant is not (an occurrence exactly then is not after it).
+        return checked(number: 1, instant: cron.nextOccurrence(after: start.map { $0 - 1 } ?? anchor, in: zone))
     }
 
     /// The occurrence right after `previous` (number + 1), or nil when the window or the

@@ -12,6 +12,17 @@ import Testing
         #expect(lines == ["2026-03-27T08:00:00.000Z", "2026-03-30T07:00:00.000Z", "2026-03-31T07:00:00.000Z"])
     }
 
+    @Test func cronStartsStrictlyAfterTheAfterInstant() throws {
+        let onAMinute = try NextCommand.lines(
+            arguments: ["--cron", "* * * * *", "--after", "2020-01-01T00:00:00Z", "--count", "2"], now: 0
+        ).get()
+        #expect(onAMinute == ["2020-01-01T00:01:00.000Z", "2020-01-01T00:02:00.000Z"])
+        let withSeconds = try NextCommand.lines(
+            arguments: ["--cron", "*/30 * * * * *", "--after", "2020-01-01T00:00:30Z", "--count", "1"], now: 0
+        ).get()
+        #expect(withSeconds == ["2020-01-01T00:01:00.000Z"])
+    }
+
     @Test func monthlyStepsClampToTheMonthEndWithoutDrifting() throws {
         let lines = try NextCommand.lines(
             arguments: ["--every", "1mo", "--after", "2026-01-31T10:00:00Z", "--count", "3"], now: 0

@@ -215,6 +215,29 @@ import Testing
         #expect(rejection.reason.contains("HTTP targets only"), "\(rejection.reason)")
     }
 
+    /// The record timestamp is the creation instant: an occurrence exactly then is not after it, so the schedule
+    /// starts at the next one; `kairos-start` is inclusive, so an occurrence exactly at it is the first.
+    @Test func cronCreatedExactlyOnAnOccurrenceStartsAtTheNextOneUnlessItIsTheStart() throws {
+        let onTheHour = try TimestampFormat.parse("2026-01-01T10:00:00Z")
+        let created = decoder.decode(record([("kairos-cron", "0 * * * *"), ("kairos-target", "audit")], timestamp: onTheHour))
+        guard case .success(.schedule(let schedule)) = created else {
+            Issue.record("rejected: \(created)")
+            return
+        }
+        #expect(schedule.scheduledFor == (try TimestampFormat.parse("2026-01-01T11:00:00Z")))
+        #expect(schedule.occurrence == 1)
+        let started = decoder.decode(
+            record(
+                [("kairos-cron", "0 * * * *"), ("kairos-start", "2026-01-01T10:00:00Z"), ("kairos-target", "audit")],
+                timestamp: onTheHour))
+        guard case .success(.schedule(let fromStart)) = started else {
+            Issue.record("rejected: \(started)")
+            return
+        }
+        #expect(fromStart.scheduledFor == onTheHour)
+        #expect(fromStart.occurrence == 1)
+    }
+
     @Test func cronInAZoneStartsAtItsFirstOccurrenceAfterTheRecordTimestamp() throws {
         // 2026-03-27T00:00:00Z is a Friday; 09:00 Paris is 08:00Z before the DST change on the 29th.
         let timestamp = try TimestampFormat.parse("2026-03-27T00:00:00Z")

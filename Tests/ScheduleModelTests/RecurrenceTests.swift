@@ -49,6 +49,17 @@ import Testing
         #expect(recurrence.firstOccurrence()?.instant == S.at("2026-01-01T10:00:00Z"))
     }
 
+    @Test func cronWithoutStartBeginsStrictlyAfterItsAnchor() throws {
+        let hourly = try Recurrence(pattern: .cron(S.cron("0 * * * *")), zone: .utc, anchor: S.at("2026-01-01T10:00:00Z"))
+        #expect(hourly.firstOccurrence() == Occurrence(number: 1, instant: S.at("2026-01-01T11:00:00Z")))
+        #expect(hourly.occurrence(after: S.at("2026-01-01T09:00:00Z")) == Occurrence(number: 1, instant: S.at("2026-01-01T11:00:00Z")))
+        // Milliseconds count: an anchor within a second is after that second's occurrence.
+        let everySecond = try Recurrence(pattern: .cron(S.cron("* * * * * *")), zone: .utc, anchor: S.at("2026-01-01T10:00:00.500Z"))
+        #expect(everySecond.firstOccurrence()?.instant == S.at("2026-01-01T10:00:01Z"))
+        let justBefore = try Recurrence(pattern: .cron(S.cron("0 * * * *")), zone: .utc, anchor: S.at("2026-01-01T09:59:59.999Z"))
+        #expect(justBefore.firstOccurrence()?.instant == S.at("2026-01-01T10:00:00Z"))
+    }
+
     @Test func refusesEmptyWindowAndBadLimit() {
         #expect(throws: ScheduleValueError.self) { try every("1h", start: "2026-01-02T00:00:00Z", end: "2026-01-01T00:00:00Z") }
         #expect(throws: ScheduleValueError("The limit 0 is not allowed; a limit must be at least 1.")) { try every("1h", limit: 0) }
