@@ -88,15 +88,42 @@ extension CronExpression {
                 field: field, token: token, problem: "uses '?', which only day-of-month and day-of-week accept")
         } else if let dash = body.firstIndex(of: "-"), dash != body.startIndex {
             low = try value(body[..<dash], field, item: token)
-            high = try value(body[body.index(after: dash)...], field, item: token)
+            let end = try value(body[body.index(after: dash)...], field, item: token)
+            // Sunday is 0 and 7: a range ending on it (`MON-SUN`, `5-0`) ends on 7.
+            high = field == .dayOfWeek && end == 0 && low > 0 ? 7 : end
             guard low <= high else {
-                throw CronParseError(field: field, token: token, problem: "is a range whose start is after its end")
+                let problem = "is a range whose start is after its end"
+                guard field != .year else { throw CronParseError(field: field, token: token, problem: problem) }
+                let list = wrappedRangeReplacement(
+                    low: low, high: high, step: step, field, names: body.contains(where: \.isLetter))
+                throw CronParseError(
+                    field: field, token: token, problem: "\(problem); ranges do not wrap, write \(list) instead")
             }
         } else {
             low = try value(body, field, item: token)
             high = item.contains("/") ? field.maximum : low
         }
         return stride(from: low, through: high, by: step).map { field == .dayOfWeek ? $0 % 7 : $0 }
+    }
+
+    /// The list that a range running past the field's end and around to its start (`FRI-MON`, `NOV-MAR`, `22-2`)
+    /// would mean in cron dialects that accept one: `FRI-SAT,SUN-MON`, `NOV-DEC,JAN-MAR`, `22-23,0-2`; with a step,
+    /// the values it counts (`22-3/2`: `22,0,2`). Names when the range was written with names.
+    static func wrappedRangeReplacement(low: Int, high: Int, step: Int, _ field: CronField, names: Bool) -> String {
+        let top = field == .dayOfWeek ? 6 : field.maximum
+        func text(_ value: Int) -> String {
+            guard names else { return String(value) }
+            return field == .month ? monthNames[value - 1] : field == .dayOfWeek ? dayNames[value] : String(value)
+        }
+        guard step == 1 else {
+            let span = top - field.minimum + 1
+            return stride(from: low, through: high + span, by: step)
+                .map { text($0 > top ? $0 - span : $0) }.joined(separator: ",")
+        }
+        func run(_ from: Int, _ to: Int) -> String { from == to ? text(from) : "\(text(from))-\(text(to))" }
+        // Day-of-week 7 is Sunday, the week's start: `7-2` is `0-2`.
+        if field == .dayOfWeek && low == 7 { return run(0, high) }
+        return run(low, top) + "," + run(field.minimum, high)
     }
 
     static func parsePlain(_ text: String, _ field: CronField) throws(CronParseError) -> UInt64 {

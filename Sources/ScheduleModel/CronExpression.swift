@@ -4,7 +4,9 @@
 /// - 5 fields `minute hour day-of-month month day-of-week`; 6 fields put `second` first;
 ///   7 fields add a trailing `year` (1970-2299).
 /// - Each field is a comma list of `*`, `N`, `A-B`, `*/S`, `A-B/S`, `N/S` (N to the field's
-///   maximum). Months `JAN`-`DEC`, weekdays `SUN`-`SAT`; day-of-week 0 and 7 are Sunday.
+///   maximum). Months `JAN`-`DEC`, weekdays `SUN`-`SAT`; day-of-week 0 and 7 are Sunday,
+///   and a range ending on Sunday ends on 7 (`MON-SUN`, `5-0`). Ranges do not wrap: `FRI-MON`
+///   is refused with the list to write instead (`FRI-SAT,SUN-MON`).
 /// - `?` means "any" in day-of-month and day-of-week.
 /// - Day-of-month: `L` (last day), `L-N` (N days before the last), `NW` (weekday nearest
 ///   day N, never leaving the month), `LW` (last weekday of the month).

@@ -23,6 +23,14 @@ import Testing
         #expect(withSeconds == ["2020-01-01T00:01:00.000Z"])
     }
 
+    @Test func weekdayRangeEndingOnSundayIsAccepted() throws {
+        // 2026-01-03 is a Saturday.
+        let lines = try NextCommand.lines(
+            arguments: ["--cron", "0 9 * * SAT-SUN", "--after", "2026-01-01T00:00:00Z", "--count", "3"], now: 0
+        ).get()
+        #expect(lines == ["2026-01-03T09:00:00.000Z", "2026-01-04T09:00:00.000Z", "2026-01-10T09:00:00.000Z"])
+    }
+
     @Test func monthlyStepsClampToTheMonthEndWithoutDrifting() throws {
         let lines = try NextCommand.lines(
             arguments: ["--every", "1mo", "--after", "2026-01-31T10:00:00Z", "--count", "3"], now: 0

@@ -61,7 +61,17 @@ import Testing
         ("*/0 * * * *", "cron field minute: '*/0' has step 0; steps start at 1"),
         ("0 0 30 2 *", "cron field day-of-month: '30' never occurs in the months allowed by the month field, so the expression can never fire"),
         ("0 0 31 4 *", "cron field day-of-month: '31' never occurs in the months allowed by the month field, so the expression can never fire"),
-        ("5-1 * * * *", "cron field minute: '5-1' is a range whose start is after its end"),
+        ("5-1 * * * *", "cron field minute: '5-1' is a range whose start is after its end; ranges do not wrap, write 5-59,0-1 instead"),
+        ("0 0 * * FRI-MON", "cron field day-of-week: 'FRI-MON' is a range whose start is after its end; ranges do not wrap, write FRI-SAT,SUN-MON instead"),
+        ("0 0 * * 5-1", "cron field day-of-week: '5-1' is a range whose start is after its end; ranges do not wrap, write 5-6,0-1 instead"),
+        ("0 0 * * SAT-MON", "cron field day-of-week: 'SAT-MON' is a range whose start is after its end; ranges do not wrap, write SAT,SUN-MON instead"),
+        ("0 0 * * 7-2", "cron field day-of-week: '7-2' is a range whose start is after its end; ranges do not wrap, write 0-2 instead"),
+        ("0 0 * * FRI-TUE/2", "cron field day-of-week: 'FRI-TUE/2' is a range whose start is after its end; ranges do not wrap, write FRI,SUN,TUE instead"),
+        ("0 0 1 NOV-MAR *", "cron field month: 'NOV-MAR' is a range whose start is after its end; ranges do not wrap, write NOV-DEC,JAN-MAR instead"),
+        ("0 0 1 DEC-FEB *", "cron field month: 'DEC-FEB' is a range whose start is after its end; ranges do not wrap, write DEC,JAN-FEB instead"),
+        ("0 22-3/2 * * *", "cron field hour: '22-3/2' is a range whose start is after its end; ranges do not wrap, write 22,0,2 instead"),
+        ("0 0 28-3 * *", "cron field day-of-month: '28-3' is a range whose start is after its end; ranges do not wrap, write 28-31,1-3 instead"),
+        ("0 0 0 1 1 * 2030-2020", "cron field year: '2030-2020' is a range whose start is after its end"),
         ("0 0 * FOO *", "cron field month: 'FOO' is not a number or a month name JAN-DEC"),
         ("0 ? * * *", "cron field hour: '?' uses '?', which only day-of-month and day-of-week accept"),
         ("0 0 * *", "cron expression '0 0 * *' has 4 fields; expected 5 (minute hour day-of-month month day-of-week), 6 (second first) or 7 (second first, year last)"),
@@ -78,6 +88,20 @@ import Testing
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    /// Sunday is 0 and 7, so a range that ends on it reads as ending on 7.
+    @Test(arguments: [
+        ("MON-SUN", "*"), ("mon-sun", "*"), ("1-7", "*"), ("FRI-SUN", "5,6,0"), ("5-7", "5,6,0"), ("5-0", "5,6,0"),
+        ("SAT-SUN", "SAT,SUN"), ("6-7", "6,0"), ("SUN-SAT", "*"), ("0-6", "*"), ("0-7", "*"), ("SUN-SUN", "0"),
+        ("MON-SUN/2", "1,3,5,0"), ("TUE-SUN/3", "2,5"),
+    ])
+    func weekdayRangesMayEndOnSunday(range: String, same: String) throws {
+        let after = "2026-01-01T00:00:00Z"  // a Thursday
+        _ = try CronExpression(parsing: "0 12 * * \(range)")
+        let days = S.series("0 12 * * \(range)", "UTC", after: after, count: 15)
+        #expect(days.count == 15)
+        #expect(days == S.series("0 12 * * \(same)", "UTC", after: after, count: 15))
     }
 
     @Test func pastYearRangeReportsNoOccurrence() throws {
