@@ -65,14 +65,16 @@ struct POSIXTimeZoneRule: Sendable, Hashable {
             s = s.dropFirst(letters.count)
             return true
         }
-        // [+-]hh[:mm[:ss]] -> seconds, sign as written.
+        // [+-]hh[:mm[:ss]] -> seconds, sign as written. Hours go up to 167 (RFC 8536, 3.3.1, allows that much for
+        // transition times; offsets are smaller), minutes and seconds up to 59.
         func time() -> Int? {
             var sign = 1
             if s.first == "+" { s = s.dropFirst() } else if s.first == "-" { sign = -1; s = s.dropFirst() }
             var parts: [Int] = []
             while parts.count < 3 {
                 let digits = s.prefix(while: { $0.isASCII && $0.isNumber })
-                guard !digits.isEmpty, let value = Int(digits) else { return nil }
+                guard !digits.isEmpty, digits.count <= 3, let value = Int(digits), value <= (parts.isEmpty ? 167 : 59)
+                else { return nil }
                 parts.append(value)
                 s = s.dropFirst(digits.count)
                 guard s.first == ":" else { break }

@@ -10,6 +10,12 @@ enum TZifParser {
         let reason: String
     }
 
+    /// UT offsets a local time type may have (RFC 8536, 3.2: from -25 to +26 hours, exclusive).
+    static let offsets: ClosedRange<Int32> = -89_999...93_599
+    /// Transition times, in seconds: from -2^59 (the earliest the RFC asks readers to accept, which zic writes as the
+    /// start of time) to 2^59, so that adding an offset or a year's length never leaves Int64.
+    static let instants: ClosedRange<Int64> = -(1 << 59)...(1 << 59)
+
     static func parse(_ bytes: [UInt8]) throws(Failure) -> Parsed {
         var position = 0
         func need(_ count: Int) throws(Failure) {
@@ -43,9 +49,15 @@ enum TZifParser {
             let indicesAt = timesAt + timecnt * timeSize
             let typesAt = indicesAt + timecnt
             func offset(ofType type: Int) -> Int32 { Int32(bitPattern: u32(at: typesAt + 6 * type)) }
+            for type in 0..<typecnt where !TZifParser.offsets.contains(offset(ofType: type)) {
+                throw Failure(reason: "a local time type is \(offset(ofType: type)) seconds from UTC")
+            }
             var table = TransitionTable(initialOffset: offset(ofType: 0))
             for i in 0..<timecnt {
                 let instant = timeSize == 8 ? i64(at: timesAt + 8 * i) : Int64(Int32(bitPattern: u32(at: timesAt + 4 * i)))
+                guard TZifParser.instants.contains(instant) else {
+                    throw Failure(reason: "a transition time (\(instant)) is out of range")
+                }
                 let type = Int(bytes[indicesAt + i])
                 guard type < typecnt else { throw Failure(reason: "a transition names a missing local time type") }
                 table.append(instant: instant, offset: offset(ofType: type))

@@ -46,14 +46,19 @@ public struct TimeZoneRules: Sendable, Hashable, CustomStringConvertible {
             if rule.daylightOffset != nil {
                 // Precompute the footer's transitions up to 2200 so lookups stay a binary search.
                 let lastYear = table.lastInstant.map { LocalDateTime(localSeconds: $0).date.year } ?? 1970
-                for year in max(1970, lastYear)..<TimeZoneRules.precomputedUntilYear {
+                // A table that already reaches past 2200 needs nothing from the footer before then.
+                let firstYear = max(1970, lastYear)
+                for year in firstYear..<max(firstYear, TimeZoneRules.precomputedUntilYear) {
                     for (instant, offset) in rule.transitions(inYear: year) where instant > (table.lastInstant ?? Int64.min) {
                         table.append(instant: instant, offset: Int32(offset))
                     }
                 }
                 limit = GregorianDate(year: TimeZoneRules.precomputedUntilYear, month: 1, day: 1).secondsSinceEpoch - 86_400
+            } else if let last = table.lastInstant {
+                table.append(instant: last + 1, offset: Int32(rule.standardOffset))
             } else {
-                table.append(instant: (table.lastInstant ?? Int64.min) + 1, offset: Int32(rule.standardOffset))
+                // Without transitions the footer gives the offset at every instant (RFC 8536, 3.3).
+                table = TransitionTable(initialOffset: Int32(rule.standardOffset))
             }
         }
         self.identifier = identifier
