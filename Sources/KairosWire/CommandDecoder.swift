@@ -62,6 +62,12 @@ public struct CommandDecoder: Sendable {
             return try Self.action(action, id: id, payload: payload, controls: controls)
         }
 
+        // The base of kairos-delay, of an interval's anchor and of an immediate firing; Kafka lets a producer
+        // write any 64-bit timestamp (or kairos-forwarded-timestamp), so it is checked like a header's instant.
+        guard TimestampFormat.supported.contains(record.timestamp) else {
+            throw CommandRejection(
+                "the record's timestamp \(record.timestamp) is out of range; it is epoch milliseconds from \(TimestampFormat.supported.lowerBound) to \(TimestampFormat.supported.upperBound) (years 0000-9999)")
+        }
         let timing = KairosHeader.timeHeaders.filter { controls[$0] != nil }
         guard timing.count <= 1 else {
             throw CommandRejection(
@@ -93,8 +99,12 @@ public struct CommandDecoder: Sendable {
             if let at = controls[KairosHeader.at] {
                 first = Occurrence(number: 1, instant: try Self.instant(at, header: KairosHeader.at))
             } else if let delay = controls[KairosHeader.delay] {
-                first = Occurrence(
-                    number: 1, instant: record.timestamp + (try Self.fixedDuration(delay, header: KairosHeader.delay)))
+                let (instant, overflow) = record.timestamp.addingReportingOverflow(
+                    try Self.fixedDuration(delay, header: KairosHeader.delay))
+                guard !overflow, TimestampFormat.supported.contains(instant) else {
+                    throw CommandRejection("header 'kairos-delay': '\(delay)' ends after 9999-12-31T23:59:59.999Z")
+                }
+                first = Occurrence(number: 1, instant: instant)
             } else {
                 first = Occurrence(number: 1, instant: record.timestamp)
             }

@@ -114,12 +114,15 @@ public struct Schedule: Sendable, Hashable {
     public var nextExtraNumber: Int64 { -(extraFirings + 1) }
 
     /// When occurrence `occurrence` at `instant` is due: the instant plus the schedule's flexible-window offset,
-    /// derived from (id, occurrence) so it is the same after any restore.
+    /// derived from (id, occurrence) so it is the same after any restore. A due time past the last Int64 is
+    /// ``parked`` (never).
     public func dueTime(of occurrence: Occurrence) -> Int64 {
         guard let windowMillis, windowMillis > 0, let window = try? FlexibleWindow(widthMillis: windowMillis) else {
             return occurrence.instant
         }
-        return occurrence.instant + window.offset(scheduleID: id, occurrenceNumber: occurrence.number)
+        let (due, overflow) = occurrence.instant.addingReportingOverflow(
+            window.offset(scheduleID: id, occurrenceNumber: occurrence.number))
+        return overflow ? Schedule.parked : due
     }
 
     /// The same occurrence, to be attempted again at `fireAt` after a failed delivery attempt.

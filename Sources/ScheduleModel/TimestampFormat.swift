@@ -6,8 +6,21 @@
 ///   milliseconds are dropped (truncated toward the past). Leap second 60 is refused.
 /// - An integer number of epoch milliseconds, optionally negative, e.g. `1767225600000`.
 public enum TimestampFormat {
+    /// The instants Kairos reads: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the years RFC 3339 writes. An
+    /// instant in it leaves room for any offset, delay or window to be added without leaving Int64.
+    public static let supported: ClosedRange<EpochMillis> = -62_167_219_200_000...253_402_300_799_999
+
     /// The instant `text` names; throws a sentence saying what was wrong.
     public static func parse(_ text: String) throws(ScheduleValueError) -> EpochMillis {
+        let instant = try parseAnyInstant(text)
+        guard supported.contains(instant) else {
+            throw ScheduleValueError(
+                "The timestamp '\(text)' is out of range; instants go from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (epoch milliseconds \(supported.lowerBound) to \(supported.upperBound)).")
+        }
+        return instant
+    }
+
+    private static func parseAnyInstant(_ text: String) throws(ScheduleValueError) -> EpochMillis {
         let trimmed = Substring(text).trimmingSpaces()
         guard !trimmed.isEmpty else {
             throw ScheduleValueError(

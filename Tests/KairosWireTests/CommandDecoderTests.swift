@@ -64,6 +64,24 @@ import Testing
         #expect(schedule.scheduledFor == milliseconds)
     }
 
+    // Found by scripts/fuzz (command-decoder): each of these trapped on an overflow instead of being rejected.
+    @Test(arguments: [
+        (Int64.max, [("kairos-delay", "5m")], "the record's timestamp"),
+        (Int64.min, [("kairos-cron", "* * * * *")], "the record's timestamp"),
+        (Int64.max, [("kairos-every", "1h")], "the record's timestamp"),
+        (1_000_000, [("kairos-delay", "9000000000000000000ms")], "header 'kairos-delay'"),
+        (1_000_000, [("kairos-cron", "* * * * *"), ("kairos-start", "-9223372036854775808")], "header 'kairos-start'"),
+        (1_000_000, [("kairos-at", "9223372036854775807")], "header 'kairos-at'"),
+    ])
+    func instantsOutOfRangeAreRejected(timestamp: Int64, headers: [(String, String)], reason: String) {
+        let result = decoder.decode(record(headers + [("kairos-target", "audit")], timestamp: timestamp))
+        guard case .failure(let rejection) = result else {
+            Issue.record("accepted \(headers) at \(timestamp): \(result)")
+            return
+        }
+        #expect(rejection.reason.hasPrefix(reason))
+    }
+
     @Test func aDelayInMonthsHasNoFixedLengthAndIsRejected() {
         guard
             case .failure(let rejection) = decoder.decode(

@@ -14,6 +14,9 @@ import Testing
         ("1767225600000", 1_767_225_600_000),
         ("-1000", -1000),
         (" 0 ", 0),
+        ("9999-12-31T23:59:59.999Z", 253_402_300_799_999),
+        ("0000-01-01T00:00:00Z", -62_167_219_200_000),
+        ("-62167219200000", -62_167_219_200_000),
     ]
 
     @Test(arguments: valid)
@@ -31,6 +34,8 @@ import Testing
         ("2026-01-01T00:00:00+0200", "The timestamp '2026-01-01T00:00:00+0200' is missing the ':' inside the UTC offset (write +02:00); write RFC 3339 like 2026-03-29T02:30:00Z, 2026-03-29T02:30:00.250+02:00, or epoch milliseconds."),
         ("tomorrow", "The timestamp 'tomorrow' has a non-digit where its year should be; write RFC 3339 like 2026-03-29T02:30:00Z, 2026-03-29T02:30:00.250+02:00, or epoch milliseconds."),
         ("", "The timestamp is empty; write RFC 3339 like 2026-03-29T02:30:00Z or epoch milliseconds like 1767225600000."),
+        ("253402300800000", "The timestamp '253402300800000' is out of range; instants go from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (epoch milliseconds -62167219200000 to 253402300799999)."),
+        ("-9223372036854775808", "The timestamp '-9223372036854775808' is out of range; instants go from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (epoch milliseconds -62167219200000 to 253402300799999)."),
     ]
 
     @Test(arguments: invalid)
