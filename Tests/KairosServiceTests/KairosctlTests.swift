@@ -320,7 +320,9 @@ extension EndToEnd {
                 return (run, actions)
             }
 
-            // A dry run plans three creates and writes nothing.
+            // A dry run plans three creates and writes nothing. The reader has seen other-1's command first, so the
+            // counts below start from what is on the topic, not from a reader still joining its group.
+            try commands.waitForRecords(1)
             _ = try commands.drain(seconds: 1)
             let written = commands.records.count
             let (dry, dryActions) = try apply(first, ["--dry-run"])
@@ -341,6 +343,7 @@ extension EndToEnd {
             #expect((listed["schedules"] as? [[String: Any]])?.count == 3, "\(listed)")
 
             // The same file again: everything unchanged, nothing written.
+            try commands.waitForRecords(written + 3)
             _ = try commands.drain(seconds: 1)
             let afterFirst = commands.records.count
             let (again, againActions) = try apply(first)
