@@ -46,12 +46,16 @@ final class RunOutcome: Sendable {
 
         /// Waits until the engine serves every partition.
         func waitUntilServing() async throws {
-            let serving = await waitUntil(seconds: 30) {
+            // A minute: the whole suite shares two cores, and a fresh embedded broker's group can take a while.
+            let serving = await waitUntil(seconds: 60) {
                 let snapshot = engine.status.snapshot
                 return snapshot.partitions.count == Int(settings.homePartition?.partitions ?? 0)
                     && snapshot.partitions.values.allSatisfy { $0.state == .serving }
             }
-            guard serving else { throw EngineError("the engine did not serve its partitions: \(engine.status.snapshot)") }
+            guard serving else {
+                let outcome = finished.value.withLock { $0 }.map { "run returned: \($0)" } ?? "run still running"
+                throw EngineError("the engine did not serve its partitions (\(outcome)): \(engine.status.snapshot)")
+            }
         }
 
         func send(_ record: KafkaProducerRecord) async throws {

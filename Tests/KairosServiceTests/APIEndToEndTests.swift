@@ -28,7 +28,7 @@ extension EndToEnd {
             let created = try await api.request(
                 .PUT, "/v1/schedules/api-1", token: token,
                 body: #"""
-                    {"target": "api.fired", "delay": "1s", "payload": {"text": "hello API"}, "key": "key-1",
+                    {"target": "api.fired", "delay": "5s", "payload": {"text": "hello API"}, "key": "key-1",
                      "headers": [{"name": "trace-id", "value": "abc"}, {"name": "empty", "value": null}]}
                     """#)
             #expect(created.status == 200, "\(created)")
