@@ -57,9 +57,6 @@ public struct Recurrence: Sendable, Hashable {
         }
     }
 
-    /// The instant from which occurrences exist.
-    public var windowStart: EpochMillis { start ?? anchor }
-
     /// Occurrence number 1, or nil when the recurrence never fires.
     public func firstOccurrence() -> Occurrence? {
         if let interval {
