@@ -183,13 +183,15 @@ let package = Package(
             path: "Tests/WebhookReceiver",
             swiftSettings: strict
         ),
+        // The `.ownThreads` suite trait: tests that block run on threads of their own.
+        .target(name: "TestThreads", path: "Tests/TestThreads", swiftSettings: strict),
 
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"], swiftSettings: strict),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestThreads"], swiftSettings: strict),
         .testTarget(
             name: "HTTPDeliveryTests",
-            dependencies: ["HTTPDelivery", "WebhookReceiver", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPDelivery", "WebhookReceiver", "TestThreads", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestThreads"], swiftSettings: strict),
         .testTarget(
             name: "ScheduleModelTests",
             dependencies: ["ScheduleModel"],
@@ -199,13 +201,13 @@ let package = Package(
         .testTarget(name: "KairosWireTests", dependencies: ["KairosWire", "KafkaClient"], swiftSettings: strict),
         .testTarget(
             name: "KairosEngineTests",
-            dependencies: ["KairosEngine", "KairosWire", "KafkaClient", "Storage", "WebhookReceiver"],
+            dependencies: ["KairosEngine", "KairosWire", "KafkaClient", "Storage", "WebhookReceiver", "TestThreads"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "KairosAPITests",
             dependencies: [
-                "KairosAPI", "KairosEngine",
+                "KairosAPI", "KairosEngine", "TestThreads",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -214,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "KairosServiceTests",
             dependencies: [
-                "KairosService", "KafkaClient", "KairosWire", "KairosControl", "WebhookReceiver",
+                "KairosService", "KafkaClient", "KairosWire", "KairosControl", "WebhookReceiver", "TestThreads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

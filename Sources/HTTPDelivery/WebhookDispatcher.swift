@@ -63,14 +63,18 @@ public final class WebhookDispatcher: Sendable {
     private let client: WebhookClient
     private let onCompletion: @Sendable () -> Void
     private let logger: Logger
+    /// Epoch milliseconds, for the breakers and the completions' start times.
+    private let now: @Sendable () -> Int64
     private let state = Mutex(State())
 
     public init(
         settings: WebhookDispatcherSettings, logger: Logger = Logger(label: "kairos.http"),
+        now: @escaping @Sendable () -> Int64 = WebhookDispatcher.nowMilliseconds,
         onCompletion: @escaping @Sendable () -> Void
     ) {
         self.settings = settings
         self.logger = logger
+        self.now = now
         self.onCompletion = onCompletion
         client = WebhookClient(
             timeoutMillis: settings.timeoutMillis, maxConnectionsPerHost: settings.maxPerHost,
@@ -79,7 +83,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// Queues `job`, or says why not.
     public func submit(_ job: WebhookJob) -> Admission {
-        let now = Self.nowMilliseconds()
+        let now = self.now()
         let (admission, ready) = state.withLock { state -> (Admission, [WebhookJob]) in
             guard !state.closed else { return (.full, []) }
             var host = state.hosts[job.server] ?? HostState(breaker: CircuitBreaker(policy: settings.breaker))
@@ -196,7 +200,7 @@ public final class WebhookDispatcher: Sendable {
         for job in jobs {
             Task { [self] in
                 let started = ContinuousClock.now
-                let startedAt = Self.nowMilliseconds()
+                let startedAt = now()
                 let outcome = await client.deliver(job)
                 finish(
                     WebhookCompletion(
@@ -206,7 +210,7 @@ public final class WebhookDispatcher: Sendable {
     }
 
     private func finish(_ completion: WebhookCompletion) {
-        let now = Self.nowMilliseconds()
+        let now = self.now()
         let ready = state.withLock { state -> [WebhookJob] in
             state.running -= 1
             if var host = state.hosts[completion.job.server] {
@@ -281,7 +285,8 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    static func nowMilliseconds() -> Int64 {
+    /// The system clock in epoch milliseconds.
+    public static func nowMilliseconds() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
     }
 }

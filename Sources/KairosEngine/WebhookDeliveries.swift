@@ -35,10 +35,10 @@ final class WebhookDeliveries {
     private var waiting: [String: [Int32: Set<String>]] = [:]
 
     init(
-        settings: WebhookDispatcherSettings, logger: Logger = Logger(label: "kairos.http"),
-        wakeUp: @escaping @Sendable () -> Void
+        settings: WebhookDispatcherSettings, clock: any EngineClock = SystemClock(),
+        logger: Logger = Logger(label: "kairos.http"), wakeUp: @escaping @Sendable () -> Void
     ) {
-        dispatcher = WebhookDispatcher(settings: settings, logger: logger, onCompletion: wakeUp)
+        dispatcher = WebhookDispatcher(settings: settings, logger: logger, now: clock.now, onCompletion: wakeUp)
     }
 
     /// Starts attempt `attempt` of delivering occurrence `occurrence` of `schedule`.

@@ -1,7 +1,8 @@
 import HTTPDelivery
 import Testing
+import TestThreads
 
-@Suite struct CircuitBreakerTests {
+@Suite(.ownThreads) struct CircuitBreakerTests {
     typealias Policy = CircuitBreaker.Policy
 
     /// Opens at 75 % over at least 4 attempts in 10 s; open 1 s first, 8 s at most.

@@ -1,5 +1,6 @@
 import HTTPDelivery
 import Testing
+import TestThreads
 
 /// A deterministic SplitMix64 generator, so every draw in these tests is reproducible.
 private struct SplitMix64: RandomNumberGenerator {
@@ -18,7 +19,7 @@ private struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-@Suite struct RetryPolicyTests {
+@Suite(.ownThreads) struct RetryPolicyTests {
     /// 2015-10-21T07:28:00Z in epoch milliseconds.
     static let october21st2015 = Int64(1_445_412_480_000)
 

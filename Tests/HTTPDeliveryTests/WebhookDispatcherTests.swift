@@ -5,9 +5,10 @@ import ScheduleModel
 import Synchronization
 import Testing
 import WebhookReceiver
+import TestThreads
 
 /// The dispatcher and client against a real HTTP server on loopback.
-@Suite struct WebhookDispatcherTests {
+@Suite(.ownThreads) struct WebhookDispatcherTests {
     static func settings(_ change: (inout WebhookDispatcherSettings) -> Void = { _ in }) -> WebhookDispatcherSettings {
         var settings = WebhookDispatcherSettings()
         settings.hostPolicy = HostPolicy(patterns: ["127.0.0.1"], allowPrivate: true)
@@ -124,10 +125,12 @@ import WebhookReceiver
         receiver.respond(to: "/", with: [.status(500), .status(500), .ok])
         let wakeUps = Atomic<Int>(0)
         let log = LogLines()
+        // The breakers read a clock the test moves, so a slow request cannot outlast the open period.
+        let clock = Atomic<Int64>(Self.now())
         let dispatcher = WebhookDispatcher(
             settings: Self.settings {
                 $0.breaker = CircuitBreaker.Policy(minimumAttempts: 2, firstOpenMillis: 2_000, maxOpenMillis: 2_000)
-            }, logger: log.logger
+            }, logger: log.logger, now: { clock.load(ordering: .relaxed) }
         ) { wakeUps.add(1, ordering: .relaxed) }
         let server = try Self.job(receiver, "/").server
         for id in ["1", "2"] {
@@ -135,14 +138,14 @@ import WebhookReceiver
             _ = await Self.completions(dispatcher, count: 1)
         }
         #expect(dispatcher.breakerStates[server] == "open")
-        var retryAt = Self.now()
+        clock.add(1_999, ordering: .relaxed)
         if case .circuitOpen(let until) = dispatcher.submit(try Self.job(receiver, "/", id: "3")) {
-            retryAt = until
+            #expect(until - clock.load(ordering: .relaxed) == 1, "open for 2 s from the second failure")
         } else {
             Issue.record("an open breaker let a request through")
         }
         #expect(receiver.requests().count == 2)
-        try await Task.sleep(for: .milliseconds(Int(max(0, retryAt - Self.now())) + 50))
+        clock.add(1, ordering: .relaxed)
         // Half-open: one in 8, one in 4, one in 2, two successes each, then closed: 6 requests of the 30 asked.
         var outcomes: [WebhookOutcome] = []
         for index in 0..<30 where dispatcher.breakerStates[server] != "closed" {

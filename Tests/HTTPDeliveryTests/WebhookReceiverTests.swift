@@ -4,9 +4,10 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import WebhookReceiver
+import TestThreads
 
 /// Drives ``WebhookReceiver`` with real HTTP clients over TCP.
-@Suite struct WebhookReceiverTests {
+@Suite(.ownThreads) struct WebhookReceiverTests {
     struct Answer {
         var status: Int
         var headers: HTTPHeaders

@@ -1,8 +1,9 @@
 import Testing
 
 @testable import KafkaClient
+import TestThreads
 
-@Suite struct ConsumerConfigurationTests {
+@Suite(.ownThreads) struct ConsumerConfigurationTests {
     @Test func typedFetchAndQueueSettingsArePassedToLibrdkafka() {
         // Each value is outside the property's allowed range, so librdkafka refuses it by name: it was passed on.
         let base = ConsumerConfiguration(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"))

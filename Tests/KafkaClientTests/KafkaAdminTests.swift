@@ -1,8 +1,9 @@
 import Foundation
 import KafkaClient
 import Testing
+import TestThreads
 
-@Suite struct KafkaAdminTests {
+@Suite(.ownThreads) struct KafkaAdminTests {
     @Test func embeddedTopicsAppearInMetadataWithTheirPartitions() throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 3)
         try cluster.createTopic("alpha", partitions: 12, replicationFactor: 3)

@@ -2,8 +2,9 @@ import Foundation
 import KafkaClient
 import Synchronization
 import Testing
+import TestThreads
 
-@Suite struct KafkaConsumerTests {
+@Suite(.ownThreads) struct KafkaConsumerTests {
     @Test func committedOffsetsAreWhereTheGroupResumes() throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("resume", partitions: 1)

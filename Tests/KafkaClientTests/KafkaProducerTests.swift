@@ -1,8 +1,9 @@
 import Foundation
 import KafkaClient
 import Testing
+import TestThreads
 
-@Suite struct KafkaProducerTests {
+@Suite(.ownThreads) struct KafkaProducerTests {
     @Test func recordsRoundTripWithKeysValuesAndHeaders() async throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("round-trip", partitions: 3)

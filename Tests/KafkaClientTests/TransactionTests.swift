@@ -1,8 +1,9 @@
 import Foundation
 import KafkaClient
 import Testing
+import TestThreads
 
-@Suite struct TransactionTests {
+@Suite(.ownThreads) struct TransactionTests {
     @Test func committedTransactionIsVisibleToReadCommittedConsumers() throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("tx-out", partitions: 1)

@@ -4,8 +4,9 @@ import JWTKit
 import Testing
 
 @testable import KairosAPI
+import TestThreads
 
-@Suite struct AuthenticatorTests {
+@Suite(.ownThreads) struct AuthenticatorTests {
     /// Claims a test signs: any of them may be left out.
     struct TestClaims: JWTPayload {
         var sub: String?

@@ -3,8 +3,9 @@ import KairosEngine
 import Testing
 
 @testable import KairosAPI
+import TestThreads
 
-@Suite struct OpenAPIDocumentTests {
+@Suite(.ownThreads) struct OpenAPIDocumentTests {
     private var committed: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/openapi.json")
@@ -38,7 +39,7 @@ import Testing
     }
 }
 
-@Suite struct ListingCursorTests {
+@Suite(.ownThreads) struct ListingCursorTests {
     @Test func aCursorGivesBackThePositionItWasMadeFrom() {
         for position in [
             ScheduleReader.Position(dueAt: 1_790_000_000_000, id: "order-42"),

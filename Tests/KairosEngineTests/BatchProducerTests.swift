@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct BatchProducerTests {
+@Suite(.ownThreads) struct BatchProducerTests {
     /// The firings the producer asked a substitute for, and the errors it gave.
     final class Substitutions {
         var asked: [(id: String, error: KafkaError)] = []

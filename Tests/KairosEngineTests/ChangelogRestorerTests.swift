@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct ChangelogRestorerTests {
+@Suite(.ownThreads) struct ChangelogRestorerTests {
     let settings = testSettings()
     var changelog: String { settings.topics.changelog }
 

@@ -3,8 +3,9 @@
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct CommandApplierTests {
+@Suite(.ownThreads) struct CommandApplierTests {
     /// An applier over one store of partition 0, on a clock the test sets.
     final class Harness {
         let scratch: ScratchDirectory

@@ -4,8 +4,9 @@ import ScheduleModel
 import Testing
 
 @testable import KairosEngine
+import TestThreads
 
-@Suite struct CommitPipelineTests {
+@Suite(.ownThreads) struct CommitPipelineTests {
     let topics = KairosTopics(prefix: "t")
 
     /// A batch that wrote `puts` and removed `removes` in partition 0.

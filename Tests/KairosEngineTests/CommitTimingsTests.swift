@@ -1,7 +1,8 @@
 @testable import KairosEngine
 import Testing
+import TestThreads
 
-@Suite struct CommitTimingsTests {
+@Suite(.ownThreads) struct CommitTimingsTests {
     /// Runs for at least `duration`, busy (the time measured must really pass).
     func spin(_ duration: Duration) {
         let end = ContinuousClock.now + duration

@@ -5,8 +5,9 @@ import KairosWire
 import ScheduleModel
 import Synchronization
 import Testing
+import TestThreads
 
-@Suite struct DeliveryLoopTests {
+@Suite(.ownThreads) struct DeliveryLoopTests {
     /// A delivery loop wired as `SchedulerEngine` wires it, on a clock the test moves, driven one iteration at a time
     /// by the test (or run on a thread of its own).
     final class Harness: @unchecked Sendable {

@@ -3,8 +3,9 @@ import Dispatch
 @testable import KairosEngine
 import Synchronization
 import Testing
+import TestThreads
 
-@Suite struct DeliveryTrackerTests {
+@Suite(.ownThreads) struct DeliveryTrackerTests {
     func report(_ topic: String, _ partition: Int32, _ offset: Int64) -> Result<DeliveryReport, KafkaError> {
         .success(DeliveryReport(topic: topic, partition: partition, offset: offset))
     }

@@ -3,8 +3,9 @@
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct DueFiringsTests {
+@Suite(.ownThreads) struct DueFiringsTests {
     /// Due firings over stores of `partitions`, on a clock the test sets.
     final class Harness {
         let scratch: ScratchDirectory

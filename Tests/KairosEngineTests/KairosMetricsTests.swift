@@ -1,7 +1,8 @@
 @testable import KairosEngine
 import Testing
+import TestThreads
 
-@Suite struct KairosMetricsTests {
+@Suite(.ownThreads) struct KairosMetricsTests {
     /// The sample lines of `text` (no comments), each as "name{labels} value".
     func samples(_ text: String) -> [String] {
         text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }

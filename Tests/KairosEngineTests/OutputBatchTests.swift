@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct OutputBatchTests {
+@Suite(.ownThreads) struct OutputBatchTests {
     let topics = KairosTopics(prefix: "t")
 
     @Test func aPutWritesTheChangelogStateTheUpsertAndTheNewState() throws {

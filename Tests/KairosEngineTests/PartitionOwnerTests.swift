@@ -5,8 +5,9 @@ import KairosWire
 import ScheduleModel
 import Synchronization
 import Testing
+import TestThreads
 
-@Suite struct PartitionOwnerTests {
+@Suite(.ownThreads) struct PartitionOwnerTests {
     /// The states one partition went through in `EngineStatus`, seen from another thread.
     final class StateObserver: Sendable {
         private let status: EngineStatus

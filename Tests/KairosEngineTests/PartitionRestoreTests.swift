@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct PartitionRestoreTests {
+@Suite(.ownThreads) struct PartitionRestoreTests {
     let topic = "t.changelog"
 
     /// A changelog record of partition 0 at `offset`, as the restore consumer reads it.

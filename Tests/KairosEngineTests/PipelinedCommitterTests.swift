@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct PipelinedCommitterTests {
+@Suite(.ownThreads) struct PipelinedCommitterTests {
     @Test func batchesSettleOldestFirstStoresBeforeOffsets() throws {
         let harness = try CommitterHarness(guarantee: .atLeastOnce)
         defer { harness.close() }

@@ -2,8 +2,9 @@
 @testable import KairosEngine
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct RefusedFiringsTests {
+@Suite(.ownThreads) struct RefusedFiringsTests {
     func firing(_ id: String, partition: Int32 = 0) -> Firing {
         Firing(
             partition: partition, schedule: oneShot(id, at: 100), occurrence: Occurrence(number: 1, instant: 100),

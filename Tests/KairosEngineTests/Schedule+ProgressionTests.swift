@@ -1,8 +1,9 @@
 @testable import KairosEngine
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct ScheduleProgressionTests {
+@Suite(.ownThreads) struct ScheduleProgressionTests {
     @Test func aOneShotHasNothingToFollow() {
         let schedule = oneShot("a", at: 1_000)
         #expect(schedule.following(Occurrence(number: 1, instant: 1_000), logger: quietLogger) == nil)

@@ -2,8 +2,9 @@ import ScheduleModel
 import Testing
 
 @testable import KairosEngine
+import TestThreads
 
-@Suite struct ScheduleStoreTests {
+@Suite(.ownThreads) struct ScheduleStoreTests {
     @Test func dueSchedulesComeInFireTimeThenIdOrderUpToTheLimit() throws {
         let scratch = try ScratchDirectory()
         let store = try openStore(scratch)

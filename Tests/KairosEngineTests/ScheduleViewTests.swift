@@ -2,8 +2,9 @@
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct ScheduleViewTests {
+@Suite(.ownThreads) struct ScheduleViewTests {
     let topics = KairosTopics(prefix: "t")
 
     /// A batch that wrote `puts` and removed `removes` in `partition`.

@@ -5,6 +5,7 @@ import KairosWire
 import ScheduleModel
 import Synchronization
 import Testing
+import TestThreads
 
 /// How `SchedulerEngine.run` ended, once it did.
 final class RunOutcome: Sendable {
@@ -12,7 +13,7 @@ final class RunOutcome: Sendable {
 }
 
 /// The whole engine in this process, on the embedded broker: commands in, fired records out.
-@Suite(.serialized) struct SchedulerEngineTests {
+@Suite(.serialized, .ownThreads) struct SchedulerEngineTests {
     /// A running engine and what a test needs around it.
     final class Running: @unchecked Sendable {
         let settings: EngineSettings

@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct StatusPublisherTests {
+@Suite(.ownThreads) struct StatusPublisherTests {
     @Test func servedPartitionsArePublishedAndGaugesOfGoneOnesGoBackToZero() throws {
         let scratch = try ScratchDirectory()
         let store = try openStore(scratch, partition: 3)

@@ -2,8 +2,9 @@
 import ScheduleModel
 import Synchronization
 import Testing
+import TestThreads
 
-@Suite struct StoreWriterTests {
+@Suite(.ownThreads) struct StoreWriterTests {
     /// A writer that counts the background writes it finished.
     struct CountingWriter {
         final class Count: Sendable {

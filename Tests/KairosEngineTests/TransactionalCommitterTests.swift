@@ -3,8 +3,9 @@ import KafkaClient
 import KairosWire
 import ScheduleModel
 import Testing
+import TestThreads
 
-@Suite struct TransactionalCommitterTests {
+@Suite(.ownThreads) struct TransactionalCommitterTests {
     @Test func aBatchIsOneTransactionThenTheStoreHoldsItWithItsCheckpoint() throws {
         let harness = try CommitterHarness(guarantee: .exactlyOnce)
         defer { harness.close() }

@@ -4,8 +4,9 @@ import KairosWire
 import ScheduleModel
 import Testing
 import WebhookReceiver
+import TestThreads
 
-@Suite struct WebhookDeliveriesTests {
+@Suite(.ownThreads) struct WebhookDeliveriesTests {
     /// A webhook schedule due at 1_000, posting its payload to `url`.
     func webhook(_ id: String, _ url: String, headers: [ScheduleHeader] = []) -> Schedule {
         var schedule = oneShot(id, at: 1_000, payload: "body of \(id)")

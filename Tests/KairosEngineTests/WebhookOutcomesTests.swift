@@ -4,8 +4,9 @@ import KairosWire
 import ScheduleModel
 import Testing
 import WebhookReceiver
+import TestThreads
 
-@Suite struct WebhookOutcomesTests {
+@Suite(.ownThreads) struct WebhookOutcomesTests {
     /// A store serving partition 0, webhook deliveries and their outcomes, against `receiver`.
     struct Harness {
         let scratch: ScratchDirectory

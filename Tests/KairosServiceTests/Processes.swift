@@ -1,10 +1,11 @@
 import Foundation
 import KafkaClient
 import Testing
+import TestThreads
 
 /// The suites that run `kairos` processes. They run one after another: on a small machine, several of them at once
 /// starve each other of CPU and turn timing into flakiness.
-@Suite(.serialized) enum EndToEnd {}
+@Suite(.serialized, .ownThreads) enum EndToEnd {}
 
 /// The `kairos` executable built next to the test bundle.
 let kairosExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -1,8 +1,9 @@
 import Foundation
 import Storage
 import Testing
+import TestThreads
 
-@Suite struct RocksDatabaseTests {
+@Suite(.ownThreads) struct RocksDatabaseTests {
     // MARK: Point operations
 
     @Test func putGetDeleteRoundTripWithBinaryData() throws {

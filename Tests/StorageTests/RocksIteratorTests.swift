@@ -1,7 +1,8 @@
 import Storage
 import Testing
+import TestThreads
 
-@Suite struct RocksIteratorTests {
+@Suite(.ownThreads) struct RocksIteratorTests {
     private func populatedDatabase(_ dir: TemporaryDirectory) throws -> RocksDatabase {
         let db = try RocksDatabase(path: dir.path("db"))
         for key: [UInt8] in [[0x00], [0x00, 0x00], [0x10], [0x20], [0x20, 0x00], [0x30], [0xFF]] {

@@ -1,7 +1,8 @@
 import Storage
 import Testing
+import TestThreads
 
-@Suite struct SnapshotTests {
+@Suite(.ownThreads) struct SnapshotTests {
     @Test func readsSeeTheStateWhenTheSnapshotWasTaken() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -1,7 +1,8 @@
 import Storage
 import Testing
+import TestThreads
 
-@Suite struct StorageErrorTests {
+@Suite(.ownThreads) struct StorageErrorTests {
     @Test func descriptionNamesOperationAndMessage() {
         let error = StorageError(operation: "write batch", message: "IO error: disk full")
         #expect(error.description == "write batch: IO error: disk full")

@@ -1,7 +1,8 @@
 import Storage
 import Testing
+import TestThreads
 
-@Suite struct WriteBatchTests {
+@Suite(.ownThreads) struct WriteBatchTests {
     @Test func recordsOperationsAsAValue() {
         var batch = WriteBatch()
         #expect(batch.isEmpty)
