@@ -63,18 +63,23 @@ public final class WebhookDispatcher: Sendable {
     private let client: WebhookClient
     private let onCompletion: @Sendable () -> Void
     private let logger: Logger
-    /// Epoch milliseconds, for the breakers and the completions' start times.
+    /// The wall clock (epoch ms): completions' start times, and the instants a held-back job may be retried at.
     private let now: @Sendable () -> Int64
+    /// A monotonic clock (ms) for the breakers' windows and open periods, so that a step of the wall clock neither
+    /// keeps a host's breaker open for the length of the step nor empties its window.
+    private let monotonicNow: @Sendable () -> Int64
     private let state = Mutex(State())
 
     public init(
         settings: WebhookDispatcherSettings, logger: Logger = Logger(label: "kairos.http"),
         now: @escaping @Sendable () -> Int64 = WebhookDispatcher.nowMilliseconds,
+        monotonicNow: @escaping @Sendable () -> Int64 = WebhookDispatcher.uptimeMilliseconds,
         onCompletion: @escaping @Sendable () -> Void
     ) {
         self.settings = settings
         self.logger = logger
         self.now = now
+        self.monotonicNow = monotonicNow
         self.onCompletion = onCompletion
         client = WebhookClient(
             timeoutMillis: settings.timeoutMillis, maxConnectionsPerHost: settings.maxPerHost,
@@ -83,12 +88,12 @@ public final class WebhookDispatcher: Sendable {
 
     /// Queues `job`, or says why not.
     public func submit(_ job: WebhookJob) -> Admission {
-        let now = self.now()
+        let now = instant()
         let (admission, ready) = state.withLock { state -> (Admission, [WebhookJob]) in
             guard !state.closed else { return (.full, []) }
             var host = state.hosts[job.server] ?? HostState(breaker: CircuitBreaker(policy: settings.breaker))
-            if case .open(let until) = host.breaker.state, until > now {
-                return (.circuitOpen(retryAt: until), [])
+            if case .open(let until) = host.breaker.state, until > now.monotonic {
+                return (.circuitOpen(retryAt: now.wall(at: until)), [])
             }
             guard host.waiting.count < settings.maxQueuedPerHost else { return (.hostBusy, []) }
             guard state.waiting < settings.maxQueued else { return (.full, []) }
@@ -167,7 +172,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// Moves waiting jobs into free slots: hosts in turn, each up to its limit, until the global limit is reached.
     /// Jobs whose breaker refuses them (open, or held back while half-open) complete at once as `.circuitOpen`.
-    private func startReady(_ state: inout State, now: Int64) -> [WebhookJob] {
+    private func startReady(_ state: inout State, now: Instant) -> [WebhookJob] {
         var ready: [WebhookJob] = []
         var progress = true
         while progress && state.running < settings.maxConcurrency && state.waiting > 0 {
@@ -179,7 +184,7 @@ public final class WebhookDispatcher: Sendable {
                 let job = host.waiting.removeFirst()
                 state.waiting -= 1
                 progress = true
-                switch host.breaker.permit(now: now) {
+                switch host.breaker.permit(now: now.monotonic) {
                 case .allowed, .probe:
                     host.running += 1
                     state.running += 1
@@ -187,7 +192,8 @@ public final class WebhookDispatcher: Sendable {
                 case .rejected(let retryAt):
                     state.completions.append(
                         WebhookCompletion(
-                            job: job, outcome: .circuitOpen(retryAt: retryAt), startedAt: now, duration: .zero))
+                            job: job, outcome: .circuitOpen(retryAt: now.wall(at: retryAt)), startedAt: now.wall,
+                            duration: .zero))
                 }
                 state.transitions += host.breaker.takeTransitions().map { (server: name, transition: $0) }
                 state.hosts[name] = host
@@ -210,13 +216,13 @@ public final class WebhookDispatcher: Sendable {
     }
 
     private func finish(_ completion: WebhookCompletion) {
-        let now = self.now()
+        let now = instant()
         let ready = state.withLock { state -> [WebhookJob] in
             state.running -= 1
             if var host = state.hosts[completion.job.server] {
                 host.running -= 1
                 if let outcome = Self.breakerOutcome(completion.outcome) {
-                    host.breaker.record(outcome, now: now)
+                    host.breaker.record(outcome, now: now.monotonic)
                     state.transitions += host.breaker.takeTransitions().map {
                         (server: completion.job.server, transition: $0)
                     }
@@ -283,6 +289,22 @@ public final class WebhookDispatcher: Sendable {
         if state.withLock({ !$0.completions.isEmpty }) {
             onCompletion()
         }
+    }
+
+    /// A reading of both clocks.
+    private struct Instant {
+        var wall: Int64
+        var monotonic: Int64
+
+        /// The wall-clock instant of monotonic reading `monotonicMillis`.
+        func wall(at monotonicMillis: Int64) -> Int64 { wall + (monotonicMillis - monotonic) }
+    }
+
+    private func instant() -> Instant { Instant(wall: now(), monotonic: monotonicNow()) }
+
+    /// Milliseconds on the system's monotonic clock.
+    public static func uptimeMilliseconds() -> Int64 {
+        Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
     }
 
     /// The system clock in epoch milliseconds.

@@ -35,7 +35,9 @@ public final class SchedulerEngine: Sendable {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration) { event in owner.handle(event) }
         let refused = RefusedFirings()
         // A finished request wakes the loop so its outcome is recorded without waiting for the next timer.
-        let deliveries = WebhookDeliveries(settings: settings.webhooks, clock: clock, logger: logger) { consumer.wakeUp() }
+        let deliveries = WebhookDeliveries(settings: settings.webhooks, clock: clock, logger: logger) {
+            consumer.wakeUp()
+        }
         let inFlight = CommitPipeline()
         let view = ScheduleView(owner: owner, inFlight: inFlight)
         let outcomes = WebhookOutcomes(
