@@ -16,9 +16,15 @@
 /// - When day-of-month and day-of-week are both restricted (neither starts with `*` nor is
 ///   `?`), a day matches if EITHER matches (Vixie cron); otherwise both must match.
 ///
-/// Occurrences are wall-clock readings in the zone. A reading inside a DST gap fires at
-/// the instant the gap ends (once, however many readings fell in the gap); a reading that
-/// occurs twice fires at its first instant only.
+/// Occurrences are wall-clock readings in the zone, in one of two ways (the contract's time
+/// rules):
+/// - a **wall-clock appointment** (a fixed hour field: `30 2 * * *`, `0 9,17 * * *`): a
+///   reading inside a DST gap fires at the instant the gap ends (once, however many readings
+///   fell in the gap); a reading that occurs twice fires at its first instant only;
+/// - an **interval-like** expression (`*` or a step in the hour field: `*/15 * * * *`,
+///   `0 * * * *`, `0 */2 * * *`) follows elapsed time: it fires at every instant whose
+///   reading matches, so nothing fires for the readings a gap removes and a repeated hour
+///   fires in both passes.
 ///
 /// An expression whose day-of-month can never occur in its months (`0 0 30 2 *`) is
 /// refused by the parser; one that has no occurrence left (a past year) makes
@@ -28,6 +34,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     /// Whether the expression had a seconds field (6 or 7 fields).
     public let hasSeconds: Bool
+    /// Whether it is interval-like (`*` or a step in the hour field) and so follows elapsed time through DST
+    /// changes, rather than being a wall-clock appointment.
+    public let followsElapsedTime: Bool
 
     let seconds: UInt64
     let minutes: UInt64
@@ -84,6 +93,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         seconds = hasSeconds ? try CronExpression.parsePlain(fields[0], .second) : 1
         minutes = try CronExpression.parsePlain(fields[offset], .minute)
         hours = UInt32(truncatingIfNeeded: try CronExpression.parsePlain(fields[offset + 1], .hour))
+        followsElapsedTime = fields[offset + 1].hasPrefix("*") || fields[offset + 1].contains("/")
         months = UInt16(truncatingIfNeeded: try CronExpression.parsePlain(fields[offset + 3], .month))
         let dom = try CronExpression.parseDayOfMonth(fields[offset + 2])
         daysOfMonth = dom.plain
@@ -116,6 +126,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// exhausted). Milliseconds of `instant` are honoured: occurrences are whole seconds.
     public func nextOccurrence(after instant: EpochMillis, in zone: TimeZoneRules) -> EpochMillis? {
         let t = TimeZoneRules.floorSeconds(instant)
+        if followsElapsedTime {
+            return nextElapsedOccurrence(afterSeconds: t, in: zone).map { $0 * 1000 }
+        }
         var from = zone.latestWallClock(notAfterSeconds: t) + 1
         let startYear = LocalDateTime(localSeconds: from).date.year
         let horizon = min(startYear + CronExpression.searchHorizonYears, years == nil ? Int.max : CronExpression.lastYear)
@@ -125,6 +138,24 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             let resolved = zone.resolve(localSeconds: wall)
             if resolved.first > t { return resolved.first * 1000 }
             from = wall + 1
+        }
+        return nil
+    }
+
+    /// The first instant (seconds) after `t` whose reading in `zone` matches: searched one span of constant UTC
+    /// offset at a time, each span's readings in order.
+    func nextElapsedOccurrence(afterSeconds t: Int64, in zone: TimeZoneRules) -> Int64? {
+        var from = t + 1
+        let startYear = LocalDateTime(localSeconds: from).date.year
+        let horizon = min(startYear + CronExpression.searchHorizonYears, years == nil ? Int.max : CronExpression.lastYear)
+        // Two spans a year in a zone with DST: enough for the horizon.
+        for _ in 0..<(4 * CronExpression.searchHorizonYears + 8) {
+            let offset = Int64(zone.offset(atSeconds: from))
+            let spanEnd = zone.nextTransition(afterSeconds: from)
+            guard let wall = nextMatch(atOrAfter: from + offset, lastYear: horizon) else { return nil }
+            let instant = wall - offset
+            guard let end = spanEnd, instant >= end else { return instant }
+            from = end
         }
         return nil
     }

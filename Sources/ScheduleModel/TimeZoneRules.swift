@@ -141,6 +141,14 @@ public struct TimeZoneRules: Sendable, Hashable, CustomStringConvertible {
         local < tableLimit ? table.resolve(local: local) : footerTable(aroundSeconds: local).resolve(local: local)
     }
 
+    /// The first instant (seconds) strictly after `t` at which the offset changes, or nil when it never does.
+    func nextTransition(afterSeconds t: Int64) -> Int64? {
+        if t < tableLimit, let next = table.nextInstant(after: t) { return next }
+        guard footer?.daylightOffset != nil else { return nil }
+        // The footer's table for the years around a time covers the year after it, which has a change.
+        return footerTable(aroundSeconds: max(t, tableLimit)).nextInstant(after: t)
+    }
+
     /// The latest wall-clock second that resolves at or before instant `t` (seconds).
     func latestWallClock(notAfterSeconds t: Int64) -> Int64 {
         t < tableLimit ? table.latestWallClock(notAfter: t) : footerTable(aroundSeconds: t).latestWallClock(notAfter: t)

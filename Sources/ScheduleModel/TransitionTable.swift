@@ -48,6 +48,12 @@ struct TransitionTable: Sendable, Hashable {
         return k < 0 ? initialOffset : offsetsAfter[k]
     }
 
+    /// The first change strictly after instant `t`, or nil.
+    func nextInstant(after t: Int64) -> Int64? {
+        let k = TransitionTable.lastIndex(in: instants, notAfter: t) + 1
+        return k < instants.count ? instants[k] : nil
+    }
+
     /// How wall-clock second `local` maps to instants.
     func resolve(local: Int64) -> (kind: LocalTimeKind, first: Int64, second: Int64) {
         let k = TransitionTable.lastIndex(in: localStarts, notAfter: local)

@@ -125,10 +125,59 @@ import Testing
         #expect(S.series("30 2 * * *", "Europe/Berlin", after: "2026-03-28T00:00:00Z", count: 3) == [
             "2026-03-28T01:30:00.000Z", "2026-03-29T01:00:00.000Z", "2026-03-30T00:30:00.000Z",
         ])
-        // Every 15 minutes: the four readings in the gap collapse into one firing at 03:00.
+        // Every 15 minutes is interval-like: the readings the gap removes do not fire; 03:00 is the next reading.
         #expect(S.series("*/15 * * * *", "Europe/Berlin", after: "2026-03-29T00:30:00Z", count: 4) == [
             "2026-03-29T00:45:00.000Z", "2026-03-29T01:00:00.000Z", "2026-03-29T01:15:00.000Z", "2026-03-29T01:30:00.000Z",
         ])
+    }
+
+    @Test func intervalLikeExpressionsFireForNoReadingAGapRemoves() {
+        // Europe/London 2025-03-30 01:00 GMT -> 02:00 BST: 01:07 does not exist, and nothing fires for it.
+        #expect(S.series("7 * * * *", "Europe/London", after: "2025-03-29T23:30:00Z", count: 3) == [
+            "2025-03-30T00:07:00.000Z", "2025-03-30T01:07:00.000Z", "2025-03-30T02:07:00.000Z",
+        ])
+        // A wall-clock appointment in the gap still fires once, at its end.
+        #expect(S.series("7 1 * * *", "Europe/London", after: "2025-03-29T23:30:00Z", count: 1) == [
+            "2025-03-30T01:00:00.000Z"
+        ])
+        // Lord Howe 2026-10-04 02:00 +10:30 -> 02:30 +11: hourly goes from 01:00 to 03:00.
+        #expect(S.series("0 * * * *", "Australia/Lord_Howe", after: "2026-10-03T14:00:00Z", count: 2) == [
+            "2026-10-03T14:30:00.000Z", "2026-10-03T16:00:00.000Z",
+        ])
+    }
+
+    @Test func intervalLikeExpressionsFireInBothPassesOfARepeatedHour() {
+        // Europe/Berlin 2027-10-31 03:00 CEST -> 02:00 CET: every 15 minutes never goes quiet.
+        #expect(S.series("*/15 * * * *", "Europe/Berlin", after: "2027-10-31T00:30:00Z", count: 6) == [
+            "2027-10-31T00:45:00.000Z", "2027-10-31T01:00:00.000Z", "2027-10-31T01:15:00.000Z",
+            "2027-10-31T01:30:00.000Z", "2027-10-31T01:45:00.000Z", "2027-10-31T02:00:00.000Z",
+        ])
+        // America/New_York 2027-11-07 02:00 EDT -> 01:00 EST: 01:00 comes twice, at 05:00Z and 06:00Z.
+        #expect(S.series("0 * * * *", "America/New_York", after: "2027-11-07T04:30:00Z", count: 3) == [
+            "2027-11-07T05:00:00.000Z", "2027-11-07T06:00:00.000Z", "2027-11-07T07:00:00.000Z",
+        ])
+        // Asked from inside the second pass, it goes on in it.
+        #expect(S.series("0 * * * *", "America/New_York", after: "2027-11-07T05:30:00Z", count: 1) == [
+            "2027-11-07T06:00:00.000Z"
+        ])
+        // A step in the hour field is interval-like too: 1/2 (odd hours) fires at 01:30 EDT, 01:30 EST, then 03:30.
+        #expect(S.series("30 1/2 * * *", "America/New_York", after: "2027-11-07T04:00:00Z", count: 3) == [
+            "2027-11-07T05:30:00.000Z", "2027-11-07T06:30:00.000Z", "2027-11-07T08:30:00.000Z",
+        ])
+        // Lord Howe 2026-04-05 02:00 +11 -> 01:30 +10:30: every 15 minutes straight through the half hour repeated.
+        #expect(S.series("*/15 * * * *", "Australia/Lord_Howe", after: "2026-04-04T14:20:00Z", count: 5) == [
+            "2026-04-04T14:30:00.000Z", "2026-04-04T14:45:00.000Z", "2026-04-04T15:00:00.000Z",
+            "2026-04-04T15:15:00.000Z", "2026-04-04T15:30:00.000Z",
+        ])
+        // Seconds fields follow the hour field's kind as well.
+        #expect(S.series("0 30 * * * *", "America/New_York", after: "2027-11-07T05:00:00Z", count: 2) == [
+            "2027-11-07T05:30:00.000Z", "2027-11-07T06:30:00.000Z",
+        ])
+        #expect(S.cron("*/15 * * * *").followsElapsedTime)
+        #expect(S.cron("0 */2 * * *").followsElapsedTime)
+        #expect(S.cron("@hourly").followsElapsedTime)
+        #expect(!S.cron("*/15 2 * * *").followsElapsedTime)
+        #expect(!S.cron("0 9,17 * * MON-FRI").followsElapsedTime)
     }
 
     @Test func berlinOverlapFiresOnce() {
@@ -138,8 +187,10 @@ import Testing
         ])
         // Asked from inside the repeated hour, it does not fire again.
         #expect(S.series("30 2 * * *", "Europe/Berlin", after: "2026-10-25T01:10:00Z", count: 1) == ["2026-10-26T01:30:00.000Z"])
-        #expect(S.series("0,30 * * * *", "Europe/Berlin", after: "2026-10-24T23:45:00Z", count: 4) == [
-            "2026-10-25T00:00:00.000Z", "2026-10-25T00:30:00.000Z", "2026-10-25T02:00:00.000Z", "2026-10-25T02:30:00.000Z",
+        // Interval-like: both passes.
+        #expect(S.series("0,30 * * * *", "Europe/Berlin", after: "2026-10-24T23:45:00Z", count: 5) == [
+            "2026-10-25T00:00:00.000Z", "2026-10-25T00:30:00.000Z", "2026-10-25T01:00:00.000Z", "2026-10-25T01:30:00.000Z",
+            "2026-10-25T02:00:00.000Z",
         ])
     }
 
