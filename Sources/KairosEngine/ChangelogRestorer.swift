@@ -10,7 +10,8 @@ import Logging
 /// `bufferRecords` records, the stores of a round in parallel.
 ///
 /// Each partition goes through the states of `PartitionRestore`: registered (its end offset known), restoring
-/// (assigned to the consumer), completed (its position reached the end, and its store written).
+/// (assigned to the consumer), completed (its position reached the end, and its store written). Before that, a
+/// partition with a transaction still open on it is waited for (`OpenTransactions`).
 struct ChangelogRestorer {
     let kafka: KafkaConfiguration
     let changelogTopic: String
@@ -18,6 +19,8 @@ struct ChangelogRestorer {
     /// restore whatever the number of partitions.
     let bufferRecords: Int
     let logger: Logger
+    /// Told when a partition's restore starts waiting for an open transaction, and when it stops (nil).
+    var onOpenTransaction: (Int32, OpenTransaction?) -> Void = { _, _ in }
 
     struct Outcome {
         var records: Int
@@ -38,8 +41,15 @@ struct ChangelogRestorer {
         let consumer = try KafkaConsumer(configuration: configuration)
         defer { try? consumer.close() }
 
-        let ends = try consumer.endOffsets(
-            of: stores.map { TopicPartition(topic: changelogTopic, partition: $0.partition) })
+        let topicPartitions = stores.map { TopicPartition(topic: changelogTopic, partition: $0.partition) }
+        var ends = try consumer.endOffsets(of: topicPartitions)
+        var transactions = OpenTransactions(
+            stable: byPartition(ends), high: byPartition(try highWatermarks(of: topicPartitions)))
+        if !transactions.isEmpty {
+            for (partition, end) in try waitOut(&transactions, consumer: consumer) {
+                ends[TopicPartition(topic: changelogTopic, partition: partition)] = end
+            }
+        }
         var restores: [Int32: PartitionRestore] = [:]
         var assignment: [TopicPartitionOffset] = []
         for store in stores {
@@ -94,6 +104,63 @@ struct ChangelogRestorer {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return restores.mapValues { Outcome(records: $0.records, seconds: seconds) }
+    }
+
+    private func byPartition(_ offsets: [TopicPartition: Int64]) -> [Int32: Int64] {
+        Dictionary(offsets.map { ($0.key.partition, $0.value) }, uniquingKeysWith: { $1 })
+    }
+
+    /// The high watermarks of `partitions`: their end offsets for a read_uncommitted reader (a read_committed one
+    /// is told the last stable offsets).
+    private func highWatermarks(of partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        var configuration = ConsumerConfiguration(kafka: kafka)
+        configuration.isolationLevel = .readUncommitted
+        let consumer = try KafkaConsumer(configuration: configuration)
+        defer { try? consumer.close() }
+        return try consumer.endOffsets(of: partitions)
+    }
+
+    /// Waits until every transaction in `transactions` ended (see `OpenTransactions`); returns the partitions' end
+    /// offsets (last stable offsets) then.
+    private func waitOut(_ transactions: inout OpenTransactions, consumer: KafkaConsumer) throws -> [Int32: Int64] {
+        let started = ContinuousClock.now
+        var reminded = started
+        for (partition, open) in transactions.open.sorted(by: { $0.key < $1.key }) {
+            logger.warning(
+                "changelog restore waits for an open transaction",
+                metadata: [
+                    "partition": "\(partition)", "stable_offset": "\(open.stableOffset)",
+                    "high_watermark": "\(open.highWatermark)",
+                    "bound": "the transaction timeout of the instance that opened it (KAIROS_TRANSACTION_TIMEOUT_MS)",
+                ])
+            onOpenTransaction(partition, open)
+        }
+        var ends: [Int32: Int64] = [:]
+        while !transactions.isEmpty {
+            Thread.sleep(forTimeInterval: 0.1)  // the broker is asked again ten times a second
+            let stable = byPartition(
+                try consumer.endOffsets(
+                    of: transactions.partitions.map { TopicPartition(topic: changelogTopic, partition: $0) }))
+            for partition in transactions.update(stable: stable) {
+                ends[partition] = stable[partition]
+                let waited = (ContinuousClock.now - started).components
+                logger.notice(
+                    "open transaction on the changelog ended; the restore goes on",
+                    metadata: [
+                        "partition": "\(partition)", "stable_offset": "\(stable[partition] ?? -1)",
+                        "waited_ms": "\(waited.seconds * 1_000 + waited.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                onOpenTransaction(partition, nil)
+            }
+            if !transactions.isEmpty && ContinuousClock.now - reminded >= .seconds(10) {
+                reminded = ContinuousClock.now
+                logger.warning(
+                    "changelog restore still waits for an open transaction",
+                    metadata: ["partitions": "\(transactions.partitions.map(String.init).joined(separator: ","))"])
+            }
+        }
+        return ends
     }
 
     /// Writes what `restores` gathered to their stores (several stores at once).

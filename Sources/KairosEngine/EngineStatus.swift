@@ -21,6 +21,8 @@ public final class EngineStatus: Sendable {
         public var commandsLag: Int64?
         /// Last `changelog` offset the store reflects.
         public var changelogOffset: Int64?
+        /// While restoring: a transaction open on the partition's changelog that the restore waits for.
+        public var openTransaction: OpenTransaction?
         public var restoredRecords: Int?
         public var restoreSeconds: Double?
         public var storeBytes: UInt64?

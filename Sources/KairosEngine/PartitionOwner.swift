@@ -34,9 +34,13 @@ final class PartitionOwner {
         self.settings = settings
         self.status = status
         self.metrics = metrics
-        self.restorer = ChangelogRestorer(
+        var restorer = ChangelogRestorer(
             kafka: kafka, changelogTopic: settings.topics.changelog, bufferRecords: settings.restoreBufferRecords,
             logger: logger)
+        restorer.onOpenTransaction = { [status] partition, transaction in
+            status.update { $0.partitions[partition]?.openTransaction = transaction }
+        }
+        self.restorer = restorer
         self.logger = logger
     }
 

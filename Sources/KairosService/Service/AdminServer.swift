@@ -104,11 +104,23 @@ enum AdminServer {
             } else if !snapshot.joined {
                 reason = "waiting for the consumer group to assign partitions"
             } else if !restoring.isEmpty {
-                reason = "restoring partitions \(restoring.map(String.init).joined(separator: ","))"
+                reason = restoringReason(Array(snapshot.partitions.values))
             } else if !reachable {
                 reason = "the Kafka brokers do not answer"
             }
             return Readiness(ready: reason == nil, reason: reason, restoring: restoring, brokerReachable: reachable)
+        }
+
+        /// Which partitions are restoring, and which of them wait for a transaction open on their changelog.
+        static func restoringReason(_ partitions: [EngineStatus.Partition]) -> String {
+            let restoring = partitions.filter { $0.state == .restoring }.sorted { $0.partition < $1.partition }
+            var text = "restoring partitions \(restoring.map { String($0.partition) }.joined(separator: ","))"
+            for entry in restoring {
+                guard let transaction = entry.openTransaction else { continue }
+                text += "; partition \(entry.partition) waits for a transaction open on its changelog (stable offset "
+                    + "\(transaction.stableOffset), high watermark \(transaction.highWatermark)) to end"
+            }
+            return text
         }
     }
 
