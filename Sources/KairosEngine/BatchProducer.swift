@@ -11,6 +11,8 @@ final class BatchProducer {
     private let changelogTopic: String
     private let logger: Logger
     private(set) var producer: KafkaProducer
+    /// How long one call committing or aborting a transaction waits before it is resumed.
+    var transactionCallTimeoutMilliseconds: Int32 = 60_000
     /// The records that stand in for a fired record Kafka refuses for good: its dead letter and event.
     private let substitute: (Firing, KafkaError) -> [KafkaProducerRecord]
 
@@ -83,20 +85,49 @@ final class BatchProducer {
         .milliseconds(configuration.messageTimeoutMilliseconds) + .seconds(5)
     }
 
-    /// After a failed transaction: aborts it, or recreates the producer when it failed fatally (fenced).
+    /// Commits the open transaction. A commit that timed out goes on in the background (librdkafka's retriable
+    /// timeout, as when the wall clock steps forward past its deadline): it is resumed, up to three calls in all,
+    /// since a producer whose commit is neither resumed nor aborted refuses every later transaction.
+    func commitTransaction() throws(KafkaError) {
+        try Self.resuming("commit", logger: logger) { () throws(KafkaError) in
+            try producer.commitTransaction(timeoutMilliseconds: transactionCallTimeoutMilliseconds)
+        }
+    }
+
+    /// After a failed transaction: aborts it (resuming an abort that timed out), or recreates the producer when it
+    /// failed fatally (fenced) or cannot abort: the new producer's initialisation fences the old one and aborts
+    /// its transaction.
     func recover(from error: any Error) {
         if (error as? KafkaError)?.isFatal == true || producer.fatalError != nil {
             logger.warning("transactional producer failed fatally; recreating it", metadata: ["error": "\(error)"])
-            do {
-                producer = try Self.makeProducer(configuration, guarantee)
-            } catch {
-                logger.error("could not recreate the producer", metadata: ["error": "\(error)"])
-            }
         } else {
             do {
-                try producer.abortTransaction()
+                try Self.resuming("abort", logger: logger) { () throws(KafkaError) in
+                    try producer.abortTransaction(timeoutMilliseconds: transactionCallTimeoutMilliseconds)
+                }
+                return
             } catch {
-                logger.warning("abort failed", metadata: ["error": "\(error)"])
+                logger.warning("abort failed; recreating the producer", metadata: ["error": "\(error)"])
+            }
+        }
+        do {
+            producer = try Self.makeProducer(configuration, guarantee)
+        } catch {
+            logger.error("could not recreate the producer", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Calls `operation` again while it fails with a retriable error that needs no abort, up to three calls.
+    private static func resuming(
+        _ name: String, logger: Logger, _ operation: () throws(KafkaError) -> Void
+    ) throws(KafkaError) {
+        var calls = 1
+        while true {
+            do {
+                return try operation()
+            } catch where error.isRetriable && !error.transactionRequiresAbort && !error.isFatal && calls < 3 {
+                calls += 1
+                logger.warning("transaction \(name) did not finish in time; resuming it", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -35,7 +35,7 @@ final class TransactionalCommitter: BatchCommitter {
                 // The transaction's commit flushes what is queued, but librdkafka's flush waits in 10 ms steps while
                 // another thread serves the delivery reports: wait for them here first, then commit.
                 try tracker.waitForAll(timeout: producer.deliveryTimeout)
-                try producer.producer.commitTransaction()
+                try producer.commitTransaction()
             }
         } catch {
             producer.recover(from: error)

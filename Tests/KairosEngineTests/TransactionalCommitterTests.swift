@@ -49,4 +49,24 @@ import TestThreads
             #expect(refused.firings.map(\.0.schedule.id) == ["nowhere"])
         }
     }
+
+    /// A commit that outlasts its call's timeout goes on in the background; it is resumed, not abandoned half-way
+    /// (which would leave the producer refusing every later transaction).
+    @Test func aCommitThatTimesOutIsResumedAndTheNextTransactionBegins() throws {
+        let harness = try CommitterHarness(guarantee: .exactlyOnce)
+        defer { harness.close() }
+        let committer = TransactionalCommitter(
+            producer: harness.producer, consumer: harness.consumer, owner: harness.owner, reporter: harness.reporter)
+        harness.producer.transactionCallTimeoutMilliseconds = 300
+        try harness.cluster.setRoundTripTime(broker: 1, milliseconds: 450)
+        try committer.submit(harness.creating("slow", at: 900, next: 1), commands: 1)
+        try harness.cluster.setRoundTripTime(broker: 1, milliseconds: 0)
+        try committer.submit(harness.creating("next", at: 900, next: 2), commands: 1)
+        let store = try #require(harness.owner.stores[0])
+        #expect(try store.schedule(id: "slow") != nil)
+        #expect(try store.schedule(id: "next") != nil)
+        let changelog = try harness.committed(harness.settings.topics.changelog)
+        #expect(Set(changelog.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }).isSuperset(of: ["slow", "next"]))
+        #expect(metricValue(harness.metrics, #"kairos_batches_total{result="committed"}"#) == 2)
+    }
 }
