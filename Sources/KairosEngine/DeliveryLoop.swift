@@ -33,6 +33,7 @@ final class DeliveryLoop {
     private let stopRequested = Atomic(false)
     /// The last batch fired as many schedules as a batch may.
     private var moreDue = false
+    private var clockSteps = WallClockSteps()
 
     /// Upper bound on one poll so a stop request is noticed promptly; new commands end a poll at once.
     static let maxIdleMilliseconds: Int64 = 200
@@ -104,6 +105,7 @@ final class DeliveryLoop {
 
     /// One iteration: settle, poll, apply, record, fire, commit.
     func iterate() throws {
+        noticeClockStep()
         do {
             try committer.settle(waitingForRoom: true)
         } catch {
@@ -134,6 +136,17 @@ final class DeliveryLoop {
         } catch {
             failed(error)
         }
+    }
+
+    /// Logs a step of the wall clock since the previous iteration, and what it means for the firings.
+    private func noticeClockStep() {
+        let monotonic = Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
+        guard let step = clockSteps.step(wall: clock.now(), monotonic: monotonic) else { return }
+        logger.warning(
+            step < 0
+                ? "wall clock stepped back; schedules fire when it reaches their time again"
+                : "wall clock stepped forward; what fell due in the skipped time fires now, under the misfire rules",
+            metadata: ["stepMs": "\(step)"])
     }
 
     /// How long the poll may wait: until the earliest due timer, at most `maxIdleMilliseconds`. An acknowledged
