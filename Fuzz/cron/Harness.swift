@@ -1,5 +1,5 @@
-// Fuzz target: cron expressions. The input is the expression's text (any bytes, decoded as UTF-8 with
-// replacement). An expression that parses must fire strictly after each instant asked about, and in UTC the
+// Fuzz target: cron expressions, in each dialect. The input is the expression's text (any bytes, decoded as UTF-8
+// with replacement). An expression that parses must fire strictly after each instant asked about, and in UTC the
 // reading it fires at must match it; the first occurrence after one millisecond before an occurrence is that
 // occurrence.
 import ScheduleModel
@@ -14,7 +14,13 @@ let instants: [EpochMillis] = [0, 951_827_696_789, 1_774_744_200_000, 4_102_444_
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    guard let cron = try? CronExpression(parsing: text) else { return 0 }
+    for dialect in CronDialect.allCases {
+        if let cron = try? CronExpression(parsing: text, dialect: dialect) { check(cron, text) }
+    }
+    return 0
+}
+
+func check(_ cron: CronExpression, _ text: String) {
     for zone in zones {
         for instant in instants {
             guard let next = cron.nextOccurrence(after: instant, in: zone) else { continue }
@@ -30,5 +36,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             }
         }
     }
-    return 0
 }

@@ -219,13 +219,14 @@ extension APIServer {
         }
     }
 
-    /// `GET /v1/preview?cron=|every=&tz=&after=&count=`: the next fire times, decided as a command would be.
+    /// `GET /v1/preview?cron=|every=&dialect=&tz=&after=&count=`: the next fire times, decided as a command would be.
     static func preview(_ request: Request) throws -> Response {
         let query = request.uri.queryParameters
         var spec = ScheduleSpec(target: "preview")
         // A `+` in a query is a space to form encoders; a cron expression never holds a `+` of its own.
         spec.cron = query["cron"].map { $0.replacingOccurrences(of: "+", with: " ") }
         spec.every = query["every"].map(String.init)
+        spec.dialect = query["dialect"].map(String.init)
         spec.tz = query["tz"].map(String.init)
         guard (spec.cron == nil) != (spec.every == nil) else {
             throw Problem.invalid("cron", "give exactly one of cron and every", status: .badRequest)

@@ -63,6 +63,8 @@ public struct ScheduleRequest: Sendable {
     public var delay: String?
     /// `kairos-cron`.
     public var cron: String?
+    /// `kairos-cron-dialect`: `unix` or `quartz`.
+    public var cronDialect: String?
     /// `kairos-every`.
     public var every: String?
     /// `kairos-tz`.
@@ -108,7 +110,7 @@ public struct ScheduleRequest: Sendable {
     static let flags: [(header: String, flag: String)] = [
         (KairosHeader.httpHeaderPrefix, "--header"), (KairosHeader.targetPartition, "--partition"),
         (KairosHeader.targetKey, "--key"), (KairosHeader.target, "--target"), (KairosHeader.at, "--at"),
-        (KairosHeader.delay, "--in"), (KairosHeader.cron, "--cron"), (KairosHeader.every, "--every"),
+        (KairosHeader.delay, "--in"), (KairosHeader.cronDialect, "--cron-dialect"), (KairosHeader.cron, "--cron"), (KairosHeader.every, "--every"),
         (KairosHeader.zone, "--tz"), (KairosHeader.start, "--start"), (KairosHeader.end, "--end"),
         (KairosHeader.limit, "--limit"), (KairosHeader.window, "--window"), (KairosHeader.misfire, "--misfire"),
         (KairosHeader.httpMethod, "--method"), (KairosHeader.retryMax, "--retry-max"),
@@ -128,6 +130,7 @@ public struct ScheduleRequest: Sendable {
         if let cron { when = .cron(cron) }
         if let every { when = .every(every) }
         var command = ScheduleCommand(id: id, target: target, when: when, payload: payload)
+        command.cronDialect = cronDialect
         command.zone = zone
         command.start = start
         command.end = end

@@ -36,6 +36,8 @@ public struct RecurrenceView: Encodable, Sendable, Hashable {
     public var kind: String
     /// The cron expression or the interval, as written.
     public var expression: String
+    /// `quartz` for a cron expression in the Quartz dialect; nil for Unix cron and intervals.
+    public var dialect: String?
     /// The IANA zone.
     public var zone: String
     /// `kairos-start`, epoch milliseconds.
@@ -50,7 +52,8 @@ public struct RecurrenceView: Encodable, Sendable, Hashable {
     public var anchor: Int64
 
     init(_ spec: RecurrenceSpec) {
-        kind = spec.kind == .cron ? "cron" : "every"
+        kind = spec.kind == .every ? "every" : "cron"
+        dialect = spec.kind.cronDialect == .quartz ? CronDialect.quartz.rawValue : nil
         expression = spec.expression
         zone = spec.zone
         start = spec.start
@@ -63,6 +66,7 @@ public struct RecurrenceView: Encodable, Sendable, Hashable {
     /// `cron '0 9 * * MON-FRI' Europe/Paris` or `every 15m UTC`, with limit and window when set.
     var text: String {
         var parts = [kind == "cron" ? "cron '\(expression)'" : "every \(expression)", zone]
+        if let dialect { parts.insert("(\(dialect))", at: 1) }
         if let start { parts.append("from \(formatInstant(start))") }
         if let end { parts.append("until \(formatInstant(end))") }
         if let limit { parts.append("limit \(limit)") }

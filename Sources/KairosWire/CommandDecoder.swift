@@ -84,7 +84,19 @@ public struct CommandDecoder: Sendable {
         }
         var recurrence: RecurrenceSpec?
         var first: Occurrence
-        if let header = timing.first, let kind = Self.recurrenceKinds[header] {
+        if let dialect = controls[KairosHeader.cronDialect], timing.first != KairosHeader.cron {
+            throw CommandRejection(
+                "header 'kairos-cron-dialect': '\(dialect)' applies to kairos-cron schedules only; this command has "
+                    + (timing.first.map { "'\($0)'" } ?? "no kairos-cron"))
+        }
+        if let header = timing.first, var kind = Self.recurrenceKinds[header] {
+            if let text = controls[KairosHeader.cronDialect] {
+                do {
+                    kind = try CronDialect(naming: text) == .quartz ? .quartzCron : .cron
+                } catch {
+                    throw CommandRejection("header 'kairos-cron-dialect': \(error.message)")
+                }
+            }
             let spec = try recurrenceSpec(kind: kind, header: header, controls: controls, anchor: record.timestamp)
             do {
                 first = try spec.firstOccurrence().1

@@ -12,6 +12,9 @@ public enum KairosHeader {
     public static let delay = "kairos-delay"
     /// Fire on a cron schedule.
     public static let cron = "kairos-cron"
+    /// How `kairos-cron` numbers the days of the week: `unix` (the default, 0-7 with 0 and 7 Sunday) or `quartz`
+    /// (1-7 from Sunday, seconds first).
+    public static let cronDialect = "kairos-cron-dialect"
     /// Fire at a fixed interval or calendar step.
     public static let every = "kairos-every"
     /// IANA zone of `kairos-cron`, `kairos-every` and local times.
@@ -56,7 +59,7 @@ public enum KairosHeader {
     public static let recurringOnly = [zone, start, end, limit, misfire]
     /// Every command header but the `kairos-http-header-*` family.
     public static let commandHeaders: Set<String> = [
-        at, delay, cron, every, zone, start, end, limit, target, targetKey, targetPartition, httpMethod, retryMax,
+        at, delay, cron, cronDialect, every, zone, start, end, limit, target, targetKey, targetPartition, httpMethod, retryMax,
         retryBackoff, window, misfire, action, forwardedFrom, forwardedTimestamp,
     ]
 

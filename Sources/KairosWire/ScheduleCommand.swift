@@ -23,6 +23,8 @@ public struct ScheduleCommand: Sendable, Hashable {
     /// `kairos-target`: a topic, `kafka:TOPIC` or an http(s) URL.
     public var target: String
     public var when: When
+    /// `kairos-cron-dialect`: `unix` or `quartz`.
+    public var cronDialect: String?
     /// `kairos-tz`.
     public var zone: String?
     /// `kairos-start`.
@@ -74,7 +76,7 @@ public struct ScheduleCommand: Sendable, Hashable {
         case .every(let text): timing = (KairosHeader.every, text)
         }
         let optional: [(String, String?)] = [
-            (KairosHeader.zone, zone), (KairosHeader.start, start), (KairosHeader.end, end),
+            (KairosHeader.cronDialect, cronDialect), (KairosHeader.zone, zone), (KairosHeader.start, start), (KairosHeader.end, end),
             (KairosHeader.limit, limit.map(String.init)), (KairosHeader.window, window),
             (KairosHeader.misfire, misfire), (KairosHeader.target, target),
         ]

@@ -13,6 +13,8 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
     public var at: Instant?
     public var delay: String?
     public var cron: String?
+    /// How `cron` numbers the days of the week: `unix` (the default) or `quartz`.
+    public var dialect: String?
     public var every: String?
     /// IANA zone of `cron`, `every` and local times.
     public var tz: String?
@@ -134,7 +136,7 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         let header: Set<String> = ["name", "value"]
         let shapes: [String: Set<String>] = [
             "": [
-                "id", "target", "at", "delay", "cron", "every", "tz", "start", "end", "limit", "window", "misfire",
+                "id", "target", "at", "delay", "cron", "dialect", "every", "tz", "start", "end", "limit", "window", "misfire",
                 "payload", "key", "partition", "headers", "http", "retry",
             ],
             "payload": ["json", "text", "base64"], "http": ["method", "headers"], "retry": ["max", "backoff"],
@@ -195,6 +197,7 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         }
         var command = ScheduleCommand(
             id: id, target: target, when: given.first?.1 ?? .now, payload: try payloadBytes())
+        command.cronDialect = dialect
         command.zone = tz
         command.start = start?.text
         command.end = end?.text
@@ -240,7 +243,7 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         let fields: [(String, String)] = [
             (KairosHeader.httpHeaderPrefix, "http.headers"), (KairosHeader.targetPartition, "partition"),
             (KairosHeader.targetKey, "key"), (KairosHeader.target, "target"), (KairosHeader.at, "at"),
-            (KairosHeader.delay, "delay"), (KairosHeader.cron, "cron"), (KairosHeader.every, "every"),
+            (KairosHeader.delay, "delay"), (KairosHeader.cronDialect, "dialect"), (KairosHeader.cron, "cron"), (KairosHeader.every, "every"),
             (KairosHeader.zone, "tz"), (KairosHeader.start, "start"), (KairosHeader.end, "end"),
             (KairosHeader.limit, "limit"), (KairosHeader.window, "window"), (KairosHeader.misfire, "misfire"),
             (KairosHeader.httpMethod, "http.method"), (KairosHeader.retryMax, "retry.max"),
@@ -276,6 +279,9 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         if let recurrence = schedule.recurrence {
             switch recurrence.kind {
             case .cron: cron = recurrence.expression
+            case .quartzCron:
+                cron = recurrence.expression
+                dialect = CronDialect.quartz.rawValue
             case .every: every = recurrence.expression
             }
             tz = recurrence.zone == "UTC" ? nil : recurrence.zone

@@ -9,8 +9,9 @@ extension CronExpression {
         for month in 1...12 where months & (1 << UInt16(month)) != 0 {
             let longest = month == 2 ? 29 : GregorianDate.daysInMonth(year: 2001, month: month)
             let inMonth = UInt32((UInt64(1) << UInt64(longest + 1)) - 2)
+            let beforeLast = UInt32((UInt64(1) << UInt64(longest)) - 1)
             if daysOfMonth & inMonth != 0 || lastWeekdayOfMonth || nearestWeekdayDays & inMonth != 0
-                || lastDayOffsets & UInt32((UInt64(1) << UInt64(longest)) - 1) != 0
+                || lastDayOffsets & beforeLast != 0 || nearestWeekdayBeforeLast & beforeLast != 0
             {
                 return
             }
@@ -133,11 +134,13 @@ extension CronExpression {
     }
 
     static func parseDayOfMonth(_ text: String) throws(CronParseError) -> (
-        plain: UInt32, lastOffsets: UInt32, nearestWeekdays: UInt32, lastWeekday: Bool
+        plain: UInt32, lastOffsets: UInt32, nearestWeekdays: UInt32, nearestWeekdaysBeforeLast: UInt32,
+        lastWeekday: Bool
     ) {
         var plain: UInt32 = 0
         var lastOffsets: UInt32 = 0
         var nearest: UInt32 = 0
+        var nearestBeforeLast: UInt32 = 0
         var lastWeekday = false
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let token = String(item)
@@ -146,25 +149,31 @@ extension CronExpression {
             } else if item == "LW" || item == "WL" {
                 lastWeekday = true
             } else if item.hasPrefix("L-") {
-                let n = item.dropFirst(2)
+                let weekday = item.hasSuffix("W")
+                let n = item.dropFirst(2).dropLast(weekday ? 1 : 0)
                 guard !n.isEmpty, n.count <= 2, n.allSatisfy({ $0.isASCII && $0.isNumber }), let offset = Int(n),
                     offset <= 30
                 else {
-                    throw CronParseError(field: .dayOfMonth, token: token, problem: "is not 'L-N' with N from 0 to 30")
+                    throw CronParseError(
+                        field: .dayOfMonth, token: token, problem: "is not 'L-N' or 'L-NW' with N from 0 to 30")
                 }
-                lastOffsets |= 1 << UInt32(offset)
+                if weekday {
+                    nearestBeforeLast |= 1 << UInt32(offset)
+                } else {
+                    lastOffsets |= 1 << UInt32(offset)
+                }
             } else if item.hasSuffix("W") {
                 let day = try value(item.dropLast(), .dayOfMonth, item: token)
                 nearest |= 1 << UInt32(day)
             } else if item.contains("L") || item.contains("W") || item.contains("#") {
                 throw CronParseError(
                     field: .dayOfMonth, token: token,
-                    problem: "is not valid; day-of-month accepts L, L-N, NW and LW as special values")
+                    problem: "is not valid; day-of-month accepts L, L-N, L-NW, NW and LW as special values")
             } else {
                 for day in try parseItem(item, .dayOfMonth) { plain |= 1 << UInt32(day) }
             }
         }
-        return (plain, lastOffsets, nearest, lastWeekday)
+        return (plain, lastOffsets, nearest, nearestBeforeLast, lastWeekday)
     }
 
     static func parseDayOfWeek(_ text: String) throws(CronParseError) -> (plain: UInt8, last: UInt8, nth: UInt64) {

@@ -9,9 +9,12 @@
 ///   is refused with the list to write instead (`FRI-SAT,SUN-MON`).
 /// - `?` means "any" in day-of-month and day-of-week.
 /// - Day-of-month: `L` (last day), `L-N` (N days before the last), `NW` (weekday nearest
-///   day N, never leaving the month), `LW` (last weekday of the month).
+///   day N, never leaving the month), `L-NW` (weekday nearest the day `L-N`), `LW` (last
+///   weekday of the month).
 /// - Day-of-week: `NL` (last weekday N of the month, e.g. `5L` = last Friday), `N#K`
 ///   (K-th weekday N, K 1-5, e.g. `MON#2`).
+/// - Day-of-week numbers as Unix cron gives them (the default), or 1-7 from Sunday in the
+///   Quartz dialect (``CronDialect``).
 /// - Macros `@yearly` `@annually` `@monthly` `@weekly` `@daily` `@midnight` `@hourly`.
 /// - When day-of-month and day-of-week are both restricted (neither starts with `*` nor is
 ///   `?`), a day matches if EITHER matches (Vixie cron); otherwise both must match.
@@ -32,6 +35,8 @@
 public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// The expression as written.
     public let text: String
+    /// How the expression is read (day-of-week numbers, fields).
+    public let dialect: CronDialect
     /// Whether the expression had a seconds field (6 or 7 fields).
     public let hasSeconds: Bool
     /// Whether it is interval-like (`*` or a step in the hour field) and so follows elapsed time through DST
@@ -47,6 +52,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     let lastDayOffsets: UInt32
     /// Bit n: `nW`.
     let nearestWeekdayDays: UInt32
+    /// Bit k: `L-kW` (the weekday nearest to k days before the last day).
+    let nearestWeekdayBeforeLast: UInt32
     let lastWeekdayOfMonth: Bool
     /// Bits 1-12.
     let months: UInt16
@@ -66,11 +73,13 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// The longest stretch searched for a match before giving up.
     public static let searchHorizonYears = 400
 
-    /// Parses `text`; throws a ``CronParseError`` naming the field and token at fault.
-    public init(parsing text: String) throws(CronParseError) {
+    /// Parses `text` in `dialect`; throws a ``CronParseError`` naming the field and token at fault.
+    public init(parsing text: String, dialect: CronDialect = .unix) throws(CronParseError) {
         self.text = text
+        self.dialect = dialect
         var fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map { String($0).uppercased() }
-        if fields.count == 1, let macro = fields.first, macro.hasPrefix("@") {
+        let isMacro = fields.count == 1 && fields[0].hasPrefix("@")
+        if isMacro, let macro = fields.first {
             switch macro {
             case "@YEARLY", "@ANNUALLY": fields = ["0", "0", "1", "1", "*"]
             case "@MONTHLY": fields = ["0", "0", "1", "*", "*"]
@@ -88,6 +97,22 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                 field: nil, token: text,
                 problem: "has \(fields.count) fields; expected 5 (minute hour day-of-month month day-of-week), 6 (second first) or 7 (second first, year last)")
         }
+        // The Quartz item each day-of-week item was translated from, to name it in an error.
+        var quartzDays: [String: String] = [:]
+        if dialect == .quartz && !isMacro {
+            guard fields.count >= 6 else {
+                throw CronParseError(
+                    field: nil, token: text,
+                    problem: "has \(fields.count) fields; the Quartz dialect has 6 (second minute hour day-of-month month day-of-week) or 7 (year last)")
+            }
+            let (dom, dow) = (fields[3], fields[5])
+            guard dom.hasPrefix("*") || dom == "?" || dow.hasPrefix("*") || dow == "?" else {
+                throw CronParseError(
+                    field: .dayOfWeek, token: dow,
+                    problem: "is set with day-of-month '\(dom)'; in the Quartz dialect one of them is '?'")
+            }
+            (fields[5], quartzDays) = try CronDialect.unixDayOfWeek(quartz: dow)
+        }
         hasSeconds = fields.count >= 6
         let offset = hasSeconds ? 1 : 0
         seconds = hasSeconds ? try CronExpression.parsePlain(fields[0], .second) : 1
@@ -99,8 +124,14 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         daysOfMonth = dom.plain
         lastDayOffsets = dom.lastOffsets
         nearestWeekdayDays = dom.nearestWeekdays
+        nearestWeekdayBeforeLast = dom.nearestWeekdaysBeforeLast
         lastWeekdayOfMonth = dom.lastWeekday
-        let dow = try CronExpression.parseDayOfWeek(fields[offset + 4])
+        let dow: (plain: UInt8, last: UInt8, nth: UInt64)
+        do {
+            dow = try CronExpression.parseDayOfWeek(fields[offset + 4])
+        } catch {
+            throw CronParseError(field: error.field, token: quartzDays[error.token] ?? error.token, problem: error.problem)
+        }
         daysOfWeek = dow.plain
         lastDaysOfWeek = dow.last
         nthDaysOfWeek = dow.nth
@@ -317,18 +348,24 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             let day = lastWeekday == 6 ? length - 1 : lastWeekday == 0 ? length - 2 : length
             dom |= 1 << UInt32(day)
         }
-        if nearestWeekdayDays != 0 {
-            var wanted = nearestWeekdayDays
-            while wanted != 0 {
-                let n = wanted.trailingZeroBitCount
-                wanted &= wanted - 1
-                guard n <= length else { continue }
-                let weekday = (firstWeekday + n - 1) % 7
-                var day = n
-                if weekday == 6 { day = n > 1 ? n - 1 : n + 2 }
-                if weekday == 0 { day = n < length ? n + 1 : n - 2 }
-                dom |= 1 << UInt32(day)
-            }
+        /// The weekday nearest to day `n`, never leaving the month.
+        func nearestWeekday(_ n: Int) -> Int {
+            let weekday = (firstWeekday + n - 1) % 7
+            if weekday == 6 { return n > 1 ? n - 1 : n + 2 }
+            if weekday == 0 { return n < length ? n + 1 : n - 2 }
+            return n
+        }
+        var wanted = nearestWeekdayDays
+        while wanted != 0 {
+            let n = wanted.trailingZeroBitCount
+            wanted &= wanted - 1
+            if n <= length { dom |= 1 << UInt32(nearestWeekday(n)) }
+        }
+        var beforeLast = nearestWeekdayBeforeLast
+        while beforeLast != 0 {
+            let k = beforeLast.trailingZeroBitCount
+            beforeLast &= beforeLast - 1
+            if length - k >= 1 { dom |= 1 << UInt32(nearestWeekday(length - k)) }
         }
         var dow: UInt32 = 0
         if daysOfWeek | lastDaysOfWeek != 0 || nthDaysOfWeek != 0 {

@@ -2,10 +2,21 @@
 /// plus the anchor (the command's timestamp). `recurrence()` rebuilds the same `Recurrence` every time, so a
 /// restored schedule computes the same instants, numbers and window offsets.
 public struct RecurrenceSpec: Sendable, Hashable {
-    /// `kairos-cron` or `kairos-every`.
+    /// `kairos-cron` (in the Unix or the Quartz dialect) or `kairos-every`.
     public enum Kind: UInt8, Sendable, Hashable {
         case cron = 0
         case every = 1
+        /// `kairos-cron` with `kairos-cron-dialect: quartz`.
+        case quartzCron = 2
+
+        /// The cron dialect, nil for `every`.
+        public var cronDialect: CronDialect? {
+            switch self {
+            case .cron: .unix
+            case .quartzCron: .quartz
+            case .every: nil
+            }
+        }
     }
 
     public var kind: Kind
@@ -49,14 +60,13 @@ public struct RecurrenceSpec: Sendable, Hashable {
             throw ScheduleValueError("\(error)")
         }
         let pattern: RecurrencePattern
-        switch kind {
-        case .cron:
+        if let dialect = kind.cronDialect {
             do {
-                pattern = .cron(try CronExpression(parsing: expression))
+                pattern = .cron(try CronExpression(parsing: expression, dialect: dialect))
             } catch {
                 throw ScheduleValueError("\(error)")
             }
-        case .every:
+        } else {
             pattern = .every(try ScheduleDuration(parsing: expression))
         }
         return try Recurrence(pattern: pattern, zone: rules, start: start, end: end, limit: limit, anchor: anchor)
@@ -67,7 +77,7 @@ public struct RecurrenceSpec: Sendable, Hashable {
     public func firstOccurrence() throws(ScheduleValueError) -> (Recurrence, Occurrence) {
         let recurrence = try recurrence()
         guard let first = recurrence.firstOccurrence() else {
-            let what = kind == .cron ? "cron expression '\(expression)'" : "interval '\(expression)'"
+            let what = kind == .every ? "interval '\(expression)'" : "cron expression '\(expression)'"
             throw ScheduleValueError(
                 "The \(what) in \(zone) has no occurrence"
                     + (end.map { " before the end \(TimestampFormat.format($0))" } ?? "")

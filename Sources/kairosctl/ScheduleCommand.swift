@@ -37,6 +37,13 @@ struct ScheduleCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fire on a cron schedule (kairos-cron).", valueName: "expr"))
     var cron: String?
 
+    @Option(
+        name: .customLong("cron-dialect"),
+        help: ArgumentHelp(
+            "How --cron numbers the days of the week: unix (0-7, 0 and 7 Sunday; the default) or quartz (1-7 from "
+                + "Sunday, seconds first) (kairos-cron-dialect).", valueName: "dialect"))
+    var cronDialect: String?
+
     @Option(help: ArgumentHelp("Fire at a fixed interval: 15m, 1d, 1mo (kairos-every).", valueName: "interval"))
     var every: String?
 
@@ -101,6 +108,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         request.at = at
         request.delay = delay
         request.cron = cron
+        request.cronDialect = cronDialect
         request.every = every
         request.zone = zone
         request.start = start

@@ -52,6 +52,17 @@ extension EndToEnd {
             let again = try await api.request(.PUT, "/v1/schedules/api-daily", token: token, body: daily)
             #expect(once.json?["written"] as? Bool == true && again.json?["written"] as? Bool == false, "\(again)")
             #expect(again.json?["nextFireTimes"] as? [Any] != nil && again.json?["zone"] as? String == "Europe/Paris")
+            // The Quartz dialect: 6L is the last Friday of each month, and the spec says which dialect it is in.
+            let lastFriday = try await api.request(
+                .PUT, "/v1/schedules/api-quartz", token: token,
+                body: #"{"target": "api.daily", "cron": "0 15 10 ? * 6L", "dialect": "quartz"}"#)
+            #expect((lastFriday.json?["spec"] as? [String: Any])?["dialect"] as? String == "quartz", "\(lastFriday)")
+            let fireTimes = (lastFriday.json?["nextFireTimes"] as? [[String: Any]] ?? []).compactMap { $0["utc"] as? String }
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC")!
+            let weekdays = fireTimes.compactMap { ISO8601DateFormatter().date(from: $0.replacingOccurrences(of: ".000", with: "")) }
+                .map { utc.component(.weekday, from: $0) }
+            #expect(!weekdays.isEmpty && weekdays.allSatisfy { $0 == 6 }, "\(fireTimes)")  // Foundation: 6 is Friday
 
             // Cancelled before it is due: never fires.
             _ = try await api.request(
@@ -121,6 +132,8 @@ extension EndToEnd {
                 (#"{"target": "api.bad", "cron": "61 * * * *"}"#, "cron", 422),
                 (#"{"target": "api.bad", "cron": "0 9 * * *", "tz": "Mars/Olympus"}"#, "tz", 422),
                 (#"{"target": "api.bad", "every": "0s"}"#, "every", 422),
+                (#"{"target": "api.bad", "cron": "0 0 12 ? * 0", "dialect": "quartz"}"#, "cron", 422),
+                (#"{"target": "api.bad", "every": "1h", "dialect": "quartz"}"#, "dialect", 422),
                 (#"{"target": "kairos.commands"}"#, "target", 422),
                 (#"{"target": "http://example.com/x"}"#, "target", 422),
                 (#"{"target": "api.bad", "payload": {"base64": "***"}}"#, "payload.base64", 422),

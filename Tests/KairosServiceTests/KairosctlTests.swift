@@ -126,6 +126,17 @@ extension EndToEnd {
             let expectedCron = Int64(nextCron.timeIntervalSince1970 * 1_000)
             #expect(cronReceipt["firstFire"] as? Int64 == expectedCron, "\(cron)")
             let cronPartition = try #require(cronReceipt["partition"] as? Int)
+            // In the Quartz dialect 1 is Sunday: the first fire is a Sunday at 06:30 UTC.
+            let sunday = try kairosctl(
+                [
+                    "schedule", "quartz-1", "--target", "ctl.quartz", "--cron", "0 30 6 ? * 1", "--cron-dialect",
+                    "quartz", "--output", "json",
+                ] + server)
+            #expect(sunday.status == 0, "\(sunday)")
+            let sundayFire = try #require(try sunday.json()["firstFire"] as? Int64, "\(sunday)")
+            let sundayDate = Date(timeIntervalSince1970: Double(sundayFire) / 1_000)
+            #expect(calendar.component(.weekday, from: sundayDate) == 1 && calendar.component(.hour, from: sundayDate) == 6)
+            #expect(try kairosctl(["cancel", "quartz-1"] + server).status == 0)
 
             // Three far-future one-shots for paging, one to cancel before it is due.
             let now = nowMilliseconds()
@@ -162,7 +173,8 @@ extension EndToEnd {
             let afterFiring = try eventually { () throws -> [[String: Any]]? in
                 let schedules = try listed([], bootstrap: bootstrap)
                 let names = ids(schedules)
-                return !names.contains("soon-1") && !names.contains("doomed") && names.contains("cron-1")
+                return !names.contains("soon-1") && !names.contains("doomed") && !names.contains("quartz-1")
+                    && names.contains("cron-1")
                     && names.filter({ $0.hasPrefix("far-") }).count == 3 ? schedules : nil
             }
             let cronRow = try #require(afterFiring.first { $0["id"] as? String == "cron-1" })

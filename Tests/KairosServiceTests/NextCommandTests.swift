@@ -31,6 +31,19 @@ import Testing
         #expect(lines == ["2026-01-03T09:00:00.000Z", "2026-01-04T09:00:00.000Z", "2026-01-10T09:00:00.000Z"])
     }
 
+    @Test func theQuartzDialectNumbersTheDaysFromSunday() throws {
+        let arguments = ["--cron", "0 15 10 ? * 6L", "--after", "2026-01-01T00:00:00Z", "--count", "2"]
+        let quartz = try NextCommand.lines(arguments: arguments + ["--dialect", "quartz"], now: 0).get()
+        #expect(quartz == ["2026-01-30T10:15:00.000Z", "2026-02-27T10:15:00.000Z"])  // last Fridays
+        let unix = try NextCommand.lines(arguments: arguments, now: 0).get()
+        #expect(unix == ["2026-01-31T10:15:00.000Z", "2026-02-28T10:15:00.000Z"])  // last Saturdays
+        guard case .failure(let error) = NextCommand.lines(arguments: arguments + ["--dialect", "cronie"], now: 0) else {
+            Issue.record("an unknown dialect was accepted")
+            return
+        }
+        #expect("\(error)".contains("'cronie' is not a cron dialect; use unix (the default) or quartz"), "\(error)")
+    }
+
     @Test func monthlyStepsClampToTheMonthEndWithoutDrifting() throws {
         let lines = try NextCommand.lines(
             arguments: ["--every", "1mo", "--after", "2026-01-31T10:00:00Z", "--count", "3"], now: 0

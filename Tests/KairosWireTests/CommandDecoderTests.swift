@@ -256,6 +256,41 @@ import Testing
         #expect(fromStart.occurrence == 1)
     }
 
+    @Test func aQuartzCronNumbersTheDaysFromSundayAndIsStoredSo() throws {
+        let created = decoder.decode(
+            record(
+                [("kairos-cron", "0 15 10 ? * 6L"), ("kairos-cron-dialect", "quartz"), ("kairos-target", "audit")],
+                timestamp: try TimestampFormat.parse("2026-01-01T00:00:00Z")))
+        guard case .success(.schedule(let schedule)) = created else {
+            Issue.record("rejected: \(created)")
+            return
+        }
+        // The last Friday; in the Unix dialect 6L is the last Saturday, the 31st.
+        #expect(schedule.scheduledFor == (try TimestampFormat.parse("2026-01-30T10:15:00Z")))
+        #expect(schedule.recurrence?.kind == .quartzCron)
+        let restored = try ScheduleCodec.decode(ScheduleCodec.encode(schedule))
+        #expect(restored == schedule)
+        #expect(try restored.recurrence?.recurrence().firstOccurrence()?.instant == schedule.scheduledFor)
+    }
+
+    @Test(arguments: [
+        ([("kairos-cron", "0 0 12 ? * 6"), ("kairos-cron-dialect", "spring")],
+         "header 'kairos-cron-dialect': 'spring' is not a cron dialect; use unix (the default) or quartz"),
+        ([("kairos-every", "1h"), ("kairos-cron-dialect", "quartz")],
+         "header 'kairos-cron-dialect': 'quartz' applies to kairos-cron schedules only; this command has 'kairos-every'"),
+        ([("kairos-cron-dialect", "unix")],
+         "header 'kairos-cron-dialect': 'unix' applies to kairos-cron schedules only; this command has no kairos-cron"),
+        ([("kairos-cron", "0 0 12 ? * 0"), ("kairos-cron-dialect", "quartz")],
+         "header 'kairos-cron': cron field day-of-week: '0' is out of range 1-7; the Quartz dialect numbers the days 1 (SUN) to 7 (SAT)"),
+    ])
+    func aCronDialectIsCheckedAndAppliesToCronOnly(headers: [(String, String)], reason: String) {
+        guard case .failure(let rejection) = decoder.decode(record(headers + [("kairos-target", "audit")])) else {
+            Issue.record("accepted \(headers)")
+            return
+        }
+        #expect(rejection.reason == reason)
+    }
+
     @Test func cronInAZoneStartsAtItsFirstOccurrenceAfterTheRecordTimestamp() throws {
         // 2026-03-27T00:00:00Z is a Friday; 09:00 Paris is 08:00Z before the DST change on the 29th.
         let timestamp = try TimestampFormat.parse("2026-03-27T00:00:00Z")

@@ -24,10 +24,11 @@ public enum NextCommand {
         var index = 0
         while index < arguments.count {
             let flag = arguments[index]
-            guard ["--cron", "--every", "--tz", "--after", "--count"].contains(flag), index + 1 < arguments.count else {
+            guard ["--cron", "--dialect", "--every", "--tz", "--after", "--count"].contains(flag), index + 1 < arguments.count
+            else {
                 return .failure(
                     ConfigurationError(
-                        "unexpected '\(flag)'; usage: kairos next (--cron EXPR | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]"
+                        "unexpected '\(flag)'; usage: kairos next (--cron EXPR [--dialect unix|quartz] | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]"
                     ))
             }
             values[flag] = arguments[index + 1]
@@ -54,6 +55,7 @@ public enum NextCommand {
         var command = ScheduleCommand(
             id: "preview", target: "preview", when: kind == .cron ? .cron(expression) : .every(expression))
         command.zone = values["--tz"]
+        command.cronDialect = values["--dialect"]
         let schedule: Schedule
         switch command.validated(timestamp: after, policy: CommandPolicy()) {
         case .success(let decoded): schedule = decoded
