@@ -28,6 +28,7 @@ struct Kairosctl: AsyncParsableCommand {
             GetCommand.self,
             DeadLetterCommand.self,
             TopicsCommand.self,
+            VerifyCommand.self,
         ]
     )
 

@@ -85,6 +85,9 @@ final class KairosProcess: @unchecked Sendable {
             .compactMap { Int($0.prefix { $0.isNumber }) }.reduce(0, +)
     }
 
+    /// The process id, for a command that signals it.
+    var pid: Int32 { process.processIdentifier }
+
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     func terminate() -> Int32 {
