@@ -219,7 +219,7 @@ extension APIServer {
         }
     }
 
-    /// `GET /v1/preview?cron=|every=&dialect=&tz=&after=&count=`: the next fire times, decided as a command would be.
+    /// `GET /v1/preview?cron=|every=&dialect=&tz=&exclude=&excludeCron=&after=&count=`: the next fire times, decided as a command would be.
     static func preview(_ request: Request) throws -> Response {
         let query = request.uri.queryParameters
         var spec = ScheduleSpec(target: "preview")
@@ -227,6 +227,8 @@ extension APIServer {
         spec.cron = query["cron"].map { $0.replacingOccurrences(of: "+", with: " ") }
         spec.every = query["every"].map(String.init)
         spec.dialect = query["dialect"].map(String.init)
+        spec.exclude = query["exclude"].map { $0.split(separator: ",").map(String.init) }
+        spec.excludeCron = query["excludeCron"].map { $0.replacingOccurrences(of: "+", with: " ") }
         spec.tz = query["tz"].map(String.init)
         guard (spec.cron == nil) != (spec.every == nil) else {
             throw Problem.invalid("cron", "give exactly one of cron and every", status: .badRequest)

@@ -79,6 +79,10 @@ public struct ScheduleRequest: Sendable {
     public var window: String?
     /// `kairos-misfire`: `fire` or `skip`.
     public var misfire: String?
+    /// `kairos-exclude`.
+    public var exclude: String?
+    /// `kairos-exclude-cron`.
+    public var excludeCron: String?
     /// `kairos-target-key`.
     public var targetKey: String?
     /// `kairos-target-partition`.
@@ -113,6 +117,7 @@ public struct ScheduleRequest: Sendable {
         (KairosHeader.delay, "--in"), (KairosHeader.cronDialect, "--cron-dialect"), (KairosHeader.cron, "--cron"), (KairosHeader.every, "--every"),
         (KairosHeader.zone, "--tz"), (KairosHeader.start, "--start"), (KairosHeader.end, "--end"),
         (KairosHeader.limit, "--limit"), (KairosHeader.window, "--window"), (KairosHeader.misfire, "--misfire"),
+        (KairosHeader.excludeCron, "--exclude-cron"), (KairosHeader.exclude, "--exclude"),
         (KairosHeader.httpMethod, "--method"), (KairosHeader.retryMax, "--retry-max"),
         (KairosHeader.retryBackoff, "--retry-backoff"),
     ]
@@ -137,6 +142,8 @@ public struct ScheduleRequest: Sendable {
         command.limit = limit
         command.window = window
         command.misfire = misfire
+        command.exclude = exclude
+        command.excludeCron = excludeCron
         command.targetKey = targetKey.map { Array($0.utf8) }
         command.targetPartition = targetPartition
         command.httpMethod = method

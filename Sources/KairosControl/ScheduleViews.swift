@@ -38,6 +38,9 @@ public struct RecurrenceView: Encodable, Sendable, Hashable {
     public var expression: String
     /// `quartz` for a cron expression in the Quartz dialect; nil for Unix cron and intervals.
     public var dialect: String?
+    /// `kairos-exclude` and `kairos-exclude-cron`.
+    public var exclude: String?
+    public var excludeCron: String?
     /// The IANA zone.
     public var zone: String
     /// `kairos-start`, epoch milliseconds.
@@ -54,6 +57,8 @@ public struct RecurrenceView: Encodable, Sendable, Hashable {
     init(_ spec: RecurrenceSpec) {
         kind = spec.kind == .every ? "every" : "cron"
         dialect = spec.kind.cronDialect == .quartz ? CronDialect.quartz.rawValue : nil
+        exclude = spec.excludedDates
+        excludeCron = spec.excludedCron
         expression = spec.expression
         zone = spec.zone
         start = spec.start
@@ -71,6 +76,8 @@ public struct RecurrenceView: Encodable, Sendable, Hashable {
         if let end { parts.append("until \(formatInstant(end))") }
         if let limit { parts.append("limit \(limit)") }
         if misfire == "skip" { parts.append("misfire skip") }
+        if let exclude { parts.append("except \(exclude)") }
+        if let excludeCron { parts.append("except cron '\(excludeCron)'") }
         return parts.joined(separator: " ")
     }
 }

@@ -119,6 +119,7 @@ final class DueFirings {
                     kind: .fired, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
                     partition: partition, detail: due.number < 0 ? "triggered" : isLast ? "last occurrence" : nil))
         }
+        batch.noteExclusions(of: schedule, after: due, next: next, now: now, partition: partition)
         batch.fired += 1
         batch.advance(schedule, to: next, partition: partition)
     }

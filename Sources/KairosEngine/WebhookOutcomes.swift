@@ -78,7 +78,9 @@ final class WebhookOutcomes {
                 if attempt == 1 {
                     batch.tally.lateness.append((target: "http", milliseconds: completion.startedAt - due.instant))
                 }
-                let next = batch.advance(schedule, to: schedule.after(due, logger: logger), partition: partition)
+                let following = schedule.after(due, logger: logger)
+                batch.noteExclusions(of: schedule, after: due, next: following, now: now, partition: partition)
+                let next = batch.advance(schedule, to: following, partition: partition)
                 batch.append(
                     EventRecord(
                         kind: .fired, id: id, occurrence: due.number, scheduledFor: due.instant,
@@ -180,6 +182,8 @@ final class WebhookOutcomes {
                 kind: .deadLettered, id: schedule.id, occurrence: due.number, scheduledFor: due.instant, at: now,
                 partition: partition, detail: reason))
         logger.notice("webhook dead-lettered", metadata: ["id": "\(schedule.id)", "reason": "\(reason)"])
-        batch.advance(schedule, to: schedule.after(due, logger: logger), partition: partition)
+        let following = schedule.after(due, logger: logger)
+        batch.noteExclusions(of: schedule, after: due, next: following, now: now, partition: partition)
+        batch.advance(schedule, to: following, partition: partition)
     }
 }

@@ -233,10 +233,21 @@ public struct CommandDecoder: Sendable {
         } catch {
             throw CommandRejection("header 'kairos-tz': \(error)")
         }
-        let spec = RecurrenceSpec(
+        var spec = RecurrenceSpec(
             kind: kind, expression: controls[header] ?? "", zone: zone,
             start: try instant(KairosHeader.start), end: try instant(KairosHeader.end), limit: limit, anchor: anchor,
             misfireGraceMillis: grace)
+        spec.excludedDates = controls[KairosHeader.exclude]
+        spec.excludedCron = controls[KairosHeader.excludeCron]
+        for (name, dates, cron) in [
+            (KairosHeader.exclude, spec.excludedDates, nil), (KairosHeader.excludeCron, nil, spec.excludedCron),
+        ] where dates != nil || cron != nil {
+            do {
+                _ = try ExclusionCalendar(dates: dates, cron: cron)
+            } catch {
+                throw CommandRejection("header '\(name)': \(error.message)")
+            }
+        }
         do {
             _ = try spec.recurrence()
         } catch {

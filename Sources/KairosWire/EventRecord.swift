@@ -20,6 +20,8 @@ public struct EventRecord: Sendable, Hashable {
         public static let paused = Kind(rawValue: "paused")
         public static let resumed = Kind(rawValue: "resumed")
         public static let triggered = Kind(rawValue: "triggered")
+        /// Occurrences an exclusion (`kairos-exclude`, `kairos-exclude-cron`) skipped; they keep their numbers.
+        public static let skipped = Kind(rawValue: "skipped")
         /// A command written to a partition that is not its id's home was forwarded there.
         public static let forwarded = Kind(rawValue: "forwarded")
     }

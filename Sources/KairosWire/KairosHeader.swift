@@ -43,6 +43,10 @@ public enum KairosHeader {
     public static let window = "kairos-window"
     /// `fire` or `skip`: what happens to occurrences missed while nobody owned the partition.
     public static let misfire = "kairos-misfire"
+    /// Local dates to skip: `YYYY-MM-DD`, `YYYY-MM-DD..YYYY-MM-DD`, `--MM-DD` (yearly), comma-separated.
+    public static let exclude = "kairos-exclude"
+    /// A cron expression: occurrences whose local reading it matches are skipped.
+    public static let excludeCron = "kairos-exclude-cron"
 
     /// `pause`, `resume` or `trigger`: a lifecycle command for an existing schedule, with an empty value.
     public static let action = "kairos-action"
@@ -56,11 +60,11 @@ public enum KairosHeader {
     /// The time headers, of which a command gives at most one.
     public static let timeHeaders = [at, delay, cron, every]
     /// Headers that apply to recurring schedules only.
-    public static let recurringOnly = [zone, start, end, limit, misfire]
+    public static let recurringOnly = [zone, start, end, limit, misfire, exclude, excludeCron]
     /// Every command header but the `kairos-http-header-*` family.
     public static let commandHeaders: Set<String> = [
         at, delay, cron, cronDialect, every, zone, start, end, limit, target, targetKey, targetPartition, httpMethod, retryMax,
-        retryBackoff, window, misfire, action, forwardedFrom, forwardedTimestamp,
+        retryBackoff, window, misfire, exclude, excludeCron, action, forwardedFrom, forwardedTimestamp,
     ]
 
     // MARK: Fired records (and dead letters of failed firings)

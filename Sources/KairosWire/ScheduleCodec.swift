@@ -2,17 +2,19 @@ public import ScheduleModel
 
 /// The binary form of a `Schedule`, as stored in RocksDB and in the changelog topic.
 ///
-/// Layout (version 4): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
+/// Layout (version 5): version byte, then fields in a fixed order; strings and byte arrays are a 32-bit big-endian
 /// length (0xFFFFFFFF for nil) followed by the bytes; integers are big-endian; optional integers are a presence byte
-/// then the value. Versions 1 (one-shots without window), 2 (no HTTP targets, no delivery state) and 3 (no pause or
-/// triggers) are still read.
+/// then the value. Versions 1 (one-shots without window), 2 (no HTTP targets, no delivery state), 3 (no pause or
+/// triggers) and 4 (no exclusions) are still read.
 public enum ScheduleCodec {
-    static let version: UInt8 = 4
+    static let version: UInt8 = 5
 
-    /// A schedule that never used what version 4 added is written as version 3, which Kairos versions without pause
-    /// and trigger still read: an upgrade can be rolled out instance by instance, and rolled back.
+    /// A schedule is written in the oldest version that holds what it uses (3 without pause, triggers and
+    /// exclusions, 4 without exclusions), which older Kairos versions still read: an upgrade can be rolled out
+    /// instance by instance, and rolled back.
     static func version(of schedule: Schedule) -> UInt8 {
-        schedule.pausedAt == nil && schedule.pendingTriggers.isEmpty && schedule.extraFirings == 0 ? 3 : version
+        if schedule.recurrence?.hasExclusions == true { return 5 }
+        return schedule.pausedAt == nil && schedule.pendingTriggers.isEmpty && schedule.extraFirings == 0 ? 3 : 4
     }
 
     public static func encode(_ schedule: Schedule) -> [UInt8] {
@@ -74,6 +76,9 @@ public enum ScheduleCodec {
             appendInteger(UInt32(clamping: trigger.failedAttempts), to: &out)
         }
         appendInteger(UInt64(bitPattern: schedule.extraFirings), to: &out)
+        guard written >= 5 else { return out }
+        appendBytes(schedule.recurrence?.excludedDates.map { Array($0.utf8) }, to: &out)
+        appendBytes(schedule.recurrence?.excludedCron.map { Array($0.utf8) }, to: &out)
         return out
     }
 
@@ -154,6 +159,11 @@ public enum ScheduleCodec {
                     failedAttempts: Int(try reader.uint32())))
         }
         schedule.extraFirings = Int64(bitPattern: try reader.uint64())
+        guard storedVersion >= 5 else { return schedule }
+        let dates = try reader.optionalBytes().map { String(decoding: $0, as: UTF8.self) }
+        let cron = try reader.optionalBytes().map { String(decoding: $0, as: UTF8.self) }
+        schedule.recurrence?.excludedDates = dates
+        schedule.recurrence?.excludedCron = cron
         return schedule
     }
 

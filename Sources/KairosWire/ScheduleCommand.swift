@@ -37,6 +37,10 @@ public struct ScheduleCommand: Sendable, Hashable {
     public var window: String?
     /// `kairos-misfire`: `fire` or `skip`.
     public var misfire: String?
+    /// `kairos-exclude`: dates to skip.
+    public var exclude: String?
+    /// `kairos-exclude-cron`.
+    public var excludeCron: String?
     /// `kairos-target-key`.
     public var targetKey: [UInt8]?
     /// `kairos-target-partition`.
@@ -78,7 +82,8 @@ public struct ScheduleCommand: Sendable, Hashable {
         let optional: [(String, String?)] = [
             (KairosHeader.cronDialect, cronDialect), (KairosHeader.zone, zone), (KairosHeader.start, start), (KairosHeader.end, end),
             (KairosHeader.limit, limit.map(String.init)), (KairosHeader.window, window),
-            (KairosHeader.misfire, misfire), (KairosHeader.target, target),
+            (KairosHeader.misfire, misfire), (KairosHeader.exclude, exclude), (KairosHeader.excludeCron, excludeCron),
+            (KairosHeader.target, target),
         ]
         var headers = timing.map { [KafkaHeader($0.0, $0.1)] } ?? []
         headers += optional.compactMap { name, value in value.map { KafkaHeader(name, $0) } }

@@ -24,6 +24,10 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
     public var window: String?
     /// `fire` or `skip`.
     public var misfire: String?
+    /// Local dates to skip: `YYYY-MM-DD`, `YYYY-MM-DD..YYYY-MM-DD` or `--MM-DD` (every year).
+    public var exclude: [String]?
+    /// Skip the occurrences whose local reading this cron expression matches.
+    public var excludeCron: String?
     public var payload: Payload?
     /// Key of the fired record (default: the id).
     public var key: String?
@@ -136,7 +140,7 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         let header: Set<String> = ["name", "value"]
         let shapes: [String: Set<String>] = [
             "": [
-                "id", "target", "at", "delay", "cron", "dialect", "every", "tz", "start", "end", "limit", "window", "misfire",
+                "id", "target", "at", "delay", "cron", "dialect", "every", "tz", "start", "end", "limit", "window", "misfire", "exclude", "excludeCron",
                 "payload", "key", "partition", "headers", "http", "retry",
             ],
             "payload": ["json", "text", "base64"], "http": ["method", "headers"], "retry": ["max", "backoff"],
@@ -204,6 +208,13 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         command.limit = limit
         command.window = window
         command.misfire = misfire
+        if let exclude {
+            if let bad = exclude.first(where: { $0.contains(",") || $0.isEmpty }) {
+                throw FieldError(field: "exclude", reason: "'\(bad)' is not one date, range or yearly date")
+            }
+            command.exclude = exclude.joined(separator: ",")
+        }
+        command.excludeCron = excludeCron
         command.targetKey = key.map { Array($0.utf8) }
         command.targetPartition = partition
         command.httpMethod = http?.method
@@ -246,6 +257,7 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
             (KairosHeader.delay, "delay"), (KairosHeader.cronDialect, "dialect"), (KairosHeader.cron, "cron"), (KairosHeader.every, "every"),
             (KairosHeader.zone, "tz"), (KairosHeader.start, "start"), (KairosHeader.end, "end"),
             (KairosHeader.limit, "limit"), (KairosHeader.window, "window"), (KairosHeader.misfire, "misfire"),
+            (KairosHeader.excludeCron, "excludeCron"), (KairosHeader.exclude, "exclude"),
             (KairosHeader.httpMethod, "http.method"), (KairosHeader.retryMax, "retry.max"),
             (KairosHeader.retryBackoff, "retry.backoff"), ("kairos-http-", "http"),
         ]
@@ -289,6 +301,8 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
             end = recurrence.end.map { .text(TimestampFormat.format($0)) }
             limit = recurrence.limit
             misfire = recurrence.misfireGraceMillis == nil ? nil : "skip"
+            exclude = recurrence.excludedDates.map { $0.split(separator: ",").map(String.init) }
+            excludeCron = recurrence.excludedCron
         } else {
             at = .text(TimestampFormat.format(schedule.scheduledFor))
         }

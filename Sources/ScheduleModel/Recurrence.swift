@@ -12,6 +12,8 @@
 ///   Numbers are consumed by every occurrence in the window, including ones skipped or
 ///   dropped by the misfire policy, so an occurrence's number never depends on outages
 ///   and a restore computes the same numbers (and flexible-window offsets).
+/// - `exclusions` skip occurrences (holidays, weekends): an excluded occurrence is never
+///   returned, but it keeps its number, like one the misfire policy skips.
 public struct Recurrence: Sendable, Hashable {
     /// How it repeats.
     public let pattern: RecurrencePattern
@@ -25,6 +27,11 @@ public struct Recurrence: Sendable, Hashable {
     public let limit: Int64?
     /// The instant the schedule was created; the window start when `start` is nil.
     public let anchor: EpochMillis
+    /// Occurrences skipped (they keep their numbers), nil for none.
+    public let exclusions: ExclusionCalendar?
+    /// Consecutive excluded occurrences looked through before a recurrence counts as having none left (an interval
+    /// steps over excluded days without counting them).
+    static let maxExcludedRun = 1_000_000
     let interval: IntervalSchedule?
     /// Interval index of occurrence number 1.
     let firstIntervalIndex: Int64
@@ -33,7 +40,7 @@ public struct Recurrence: Sendable, Hashable {
     /// invalid. Use ``firstOccurrence()`` to find out whether it ever fires.
     public init(
         pattern: RecurrencePattern, zone: TimeZoneRules, start: EpochMillis? = nil, end: EpochMillis? = nil,
-        limit: Int64? = nil, anchor: EpochMillis
+        limit: Int64? = nil, anchor: EpochMillis, exclusions: ExclusionCalendar? = nil
     ) throws(ScheduleValueError) {
         if let limit, limit < 1 {
             throw ScheduleValueError("The limit \(limit) is not allowed; a limit must be at least 1.")
@@ -48,6 +55,7 @@ public struct Recurrence: Sendable, Hashable {
         self.end = end
         self.limit = limit
         self.anchor = anchor
+        self.exclusions = exclusions
         if case .every(let step) = pattern {
             interval = try IntervalSchedule(step: step, anchor: start ?? anchor, zone: zone)
             firstIntervalIndex = start == nil ? 1 : 0
@@ -57,8 +65,13 @@ public struct Recurrence: Sendable, Hashable {
         }
     }
 
-    /// Occurrence number 1, or nil when the recurrence never fires.
+    /// The first occurrence that is not excluded (number 1 when none is), or nil when the recurrence never fires.
     public func firstOccurrence() -> Occurrence? {
+        skippingExcluded(from: firstInWindow())
+    }
+
+    /// Occurrence number 1, excluded or not.
+    private func firstInWindow() -> Occurrence? {
         if let interval {
             return checked(number: 1, instant: interval.instant(ofIndex: firstIntervalIndex))
         }
@@ -67,9 +80,34 @@ public struct Recurrence: Sendable, Hashable {
         return checked(number: 1, instant: cron.nextOccurrence(after: start.map { $0 - 1 } ?? anchor, in: zone))
     }
 
-    /// The occurrence right after `previous` (number + 1), or nil when the window or the
-    /// limit is exhausted.
+    /// The first occurrence after `previous` that is not excluded (number + 1 when none is), or nil when the window
+    /// or the limit is exhausted.
     public func occurrence(after previous: Occurrence) -> Occurrence? {
+        skippingExcluded(from: following(previous))
+    }
+
+    /// `occurrence`, or the first after it that is not excluded.
+    private func skippingExcluded(from occurrence: Occurrence?) -> Occurrence? {
+        guard let exclusions, var current = occurrence else { return occurrence }
+        for _ in 0..<Self.maxExcludedRun {
+            if !exclusions.excludes(current.instant, in: zone) { return current }
+            // An interval steps over excluded days at once: its numbers are computed, not counted.
+            if let interval, let resume = exclusions.endOfExcludedDays(at: current.instant, in: zone) {
+                guard resume < .max, let index = interval.firstIndex(after: resume - 1) else { return nil }
+                let k = max(index, firstIntervalIndex)
+                guard let next = checked(number: k - firstIntervalIndex + 1, instant: interval.instant(ofIndex: k))
+                else { return nil }
+                current = next
+                continue
+            }
+            guard let next = following(current) else { return nil }
+            current = next
+        }
+        return nil
+    }
+
+    /// Occurrence number `previous.number + 1`, excluded or not.
+    private func following(_ previous: Occurrence) -> Occurrence? {
         if let interval {
             return checked(number: previous.number + 1, instant: interval.instant(ofIndex: firstIntervalIndex + previous.number))
         }
@@ -77,16 +115,16 @@ public struct Recurrence: Sendable, Hashable {
         return checked(number: previous.number + 1, instant: cron.nextOccurrence(after: previous.instant, in: zone))
     }
 
-    /// Occurrence number `number` (≥ 1), or nil when it does not exist. O(1) for intervals;
-    /// for cron it walks from the first occurrence, O(number).
+    /// Occurrence number `number` (≥ 1), excluded or not, or nil when it does not exist. O(1) for
+    /// intervals; for cron it walks from the first occurrence, O(number).
     public func occurrence(number: Int64) -> Occurrence? {
         guard number >= 1 else { return nil }
         if let interval {
             return checked(number: number, instant: interval.instant(ofIndex: firstIntervalIndex + number - 1))
         }
-        guard var current = firstOccurrence() else { return nil }
+        guard var current = firstInWindow() else { return nil }
         while current.number < number {
-            guard let next = occurrence(after: current) else { return nil }
+            guard let next = following(current) else { return nil }
             current = next
         }
         return current
@@ -99,7 +137,8 @@ public struct Recurrence: Sendable, Hashable {
         if let interval {
             guard let index = interval.firstIndex(after: instant) else { return nil }
             let k = max(index, firstIntervalIndex)
-            return checked(number: k - firstIntervalIndex + 1, instant: interval.instant(ofIndex: k))
+            return skippingExcluded(
+                from: checked(number: k - firstIntervalIndex + 1, instant: interval.instant(ofIndex: k)))
         }
         var current: Occurrence
         if let last, last.instant <= instant {
@@ -123,7 +162,9 @@ public struct Recurrence: Sendable, Hashable {
         if let interval, let index = interval.firstIndex(after: min(instant, end ?? instant)) {
             var number = index - firstIntervalIndex  // index - 1 is the latest at or before
             if let limit { number = min(number, limit) }
-            if let candidate = occurrence(number: number), candidate.instant <= instant, number >= from.number {
+            if let candidate = occurrence(number: number), candidate.instant <= instant, number >= from.number,
+                exclusions?.excludes(candidate.instant, in: zone) != true
+            {
                 return candidate
             }
         }

@@ -32,6 +32,13 @@ public struct RecurrenceSpec: Sendable, Hashable {
     /// nil: fire the latest missed occurrence once, late (`kairos-misfire: fire`); else skip missed occurrences
     /// older than this many milliseconds (`kairos-misfire: skip`).
     public var misfireGraceMillis: Int64?
+    /// `kairos-exclude`: local dates, date ranges and yearly dates to skip.
+    public var excludedDates: String?
+    /// `kairos-exclude-cron`: skip the occurrences whose local reading it matches.
+    public var excludedCron: String?
+
+    /// Whether any occurrence may be excluded.
+    public var hasExclusions: Bool { excludedDates != nil || excludedCron != nil }
 
     public init(
         kind: Kind, expression: String, zone: String = "UTC", start: EpochMillis? = nil, end: EpochMillis? = nil,
@@ -69,7 +76,9 @@ public struct RecurrenceSpec: Sendable, Hashable {
         } else {
             pattern = .every(try ScheduleDuration(parsing: expression))
         }
-        return try Recurrence(pattern: pattern, zone: rules, start: start, end: end, limit: limit, anchor: anchor)
+        let exclusions = hasExclusions ? try ExclusionCalendar(dates: excludedDates, cron: excludedCron) : nil
+        return try Recurrence(
+            pattern: pattern, zone: rules, start: start, end: end, limit: limit, anchor: anchor, exclusions: exclusions)
     }
 
     /// The recurrence and its first occurrence; throws when it never fires (a cron date that does not exist, a

@@ -68,6 +68,19 @@ struct ScheduleCommand: AsyncParsableCommand {
     @Option(help: "What to do with occurrences missed while no instance ran (kairos-misfire).")
     var misfire: MisfireOption?
 
+    @Option(
+        help: ArgumentHelp(
+            "Local dates to skip, comma-separated: YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, --MM-DD yearly (kairos-exclude; "
+                + "write --exclude=--12-25 when the list starts with a yearly date).",
+            valueName: "dates"))
+    var exclude: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Skip the occurrences whose local time this cron expression matches (kairos-exclude-cron).",
+            valueName: "expr"))
+    var excludeCron: String?
+
     @Option(name: .customLong("key"), help: "Key of the fired record (kairos-target-key; default: the id).")
     var targetKey: String?
 
@@ -116,6 +129,8 @@ struct ScheduleCommand: AsyncParsableCommand {
         request.limit = limit
         request.window = window
         request.misfire = misfire?.rawValue
+        request.exclude = exclude
+        request.excludeCron = excludeCron
         request.targetKey = targetKey
         request.targetPartition = targetPartition
         request.method = method

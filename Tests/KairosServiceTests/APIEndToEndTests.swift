@@ -134,6 +134,8 @@ extension EndToEnd {
                 (#"{"target": "api.bad", "every": "0s"}"#, "every", 422),
                 (#"{"target": "api.bad", "cron": "0 0 12 ? * 0", "dialect": "quartz"}"#, "cron", 422),
                 (#"{"target": "api.bad", "every": "1h", "dialect": "quartz"}"#, "dialect", 422),
+                (#"{"target": "api.bad", "every": "1d", "exclude": ["2026-02-30"]}"#, "exclude", 422),
+                (#"{"target": "api.bad", "every": "1d", "excludeCron": "0 25 * * *"}"#, "excludeCron", 422),
                 (#"{"target": "kairos.commands"}"#, "target", 422),
                 (#"{"target": "http://example.com/x"}"#, "target", 422),
                 (#"{"target": "api.bad", "payload": {"base64": "***"}}"#, "payload.base64", 422),

@@ -44,6 +44,17 @@ import Testing
         #expect("\(error)".contains("'cronie' is not a cron dialect; use unix (the default) or quartz"), "\(error)")
     }
 
+    @Test func exclusionsAreLeftOut() throws {
+        // 2026-12-24 is a Thursday; the 25th is excluded, then the weekend.
+        let lines = try NextCommand.lines(
+            arguments: [
+                "--cron", "0 9 * * *", "--exclude", "2026-12-25", "--exclude-cron", "* * * * SAT,SUN", "--after",
+                "2026-12-24T00:00:00Z", "--count", "3",
+            ], now: 0
+        ).get()
+        #expect(lines == ["2026-12-24T09:00:00.000Z", "2026-12-28T09:00:00.000Z", "2026-12-29T09:00:00.000Z"])
+    }
+
     @Test func monthlyStepsClampToTheMonthEndWithoutDrifting() throws {
         let lines = try NextCommand.lines(
             arguments: ["--every", "1mo", "--after", "2026-01-31T10:00:00Z", "--count", "3"], now: 0

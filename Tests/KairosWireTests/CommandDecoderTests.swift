@@ -291,6 +291,46 @@ import Testing
         #expect(rejection.reason == reason)
     }
 
+    @Test func exclusionsAreKeptWithTheScheduleAndStoredInTheNewestVersionOnlyWhenUsed() throws {
+        let created = decoder.decode(
+            record(
+                [
+                    ("kairos-every", "1d"), ("kairos-start", "2026-12-24T09:00:00Z"),
+                    ("kairos-exclude", "2026-12-24,--01-01"), ("kairos-exclude-cron", "* * * * SAT,SUN"),
+                    ("kairos-target", "audit"),
+                ]))
+        guard case .success(.schedule(let schedule)) = created else {
+            Issue.record("rejected: \(created)")
+            return
+        }
+        // The 24th is excluded: occurrence 2, the 25th (a Friday), comes first.
+        #expect(schedule.occurrence == 2)
+        #expect(schedule.recurrence?.excludedDates == "2026-12-24,--01-01")
+        let bytes = ScheduleCodec.encode(schedule)
+        #expect(bytes.first == 5)
+        #expect(try ScheduleCodec.decode(bytes) == schedule)
+        var plain = schedule
+        plain.recurrence?.excludedDates = nil
+        plain.recurrence?.excludedCron = nil
+        #expect(ScheduleCodec.encode(plain).first == 3, "a schedule without exclusions stays readable by older versions")
+    }
+
+    @Test(arguments: [
+        ([("kairos-every", "1d"), ("kairos-exclude", "2026-02-30")],
+         "header 'kairos-exclude': '2026-02-30' is not a date YYYY-MM-DD, a range YYYY-MM-DD..YYYY-MM-DD or a yearly date --MM-DD."),
+        ([("kairos-every", "1d"), ("kairos-exclude-cron", "0 25 * * *")],
+         "header 'kairos-exclude-cron': cron field hour: '25' is out of range 0-23"),
+        ([("kairos-delay", "1m"), ("kairos-exclude", "2026-12-25")],
+         "header 'kairos-exclude' applies to kairos-cron and kairos-every schedules only"),
+    ])
+    func badExclusionsAreRefusedNamingTheirHeader(headers: [(String, String)], reason: String) {
+        guard case .failure(let rejection) = decoder.decode(record(headers + [("kairos-target", "audit")])) else {
+            Issue.record("accepted \(headers)")
+            return
+        }
+        #expect(rejection.reason == reason)
+    }
+
     @Test func cronInAZoneStartsAtItsFirstOccurrenceAfterTheRecordTimestamp() throws {
         // 2026-03-27T00:00:00Z is a Friday; 09:00 Paris is 08:00Z before the DST change on the 29th.
         let timestamp = try TimestampFormat.parse("2026-03-27T00:00:00Z")

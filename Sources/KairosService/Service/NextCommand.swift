@@ -24,11 +24,11 @@ public enum NextCommand {
         var index = 0
         while index < arguments.count {
             let flag = arguments[index]
-            guard ["--cron", "--dialect", "--every", "--tz", "--after", "--count"].contains(flag), index + 1 < arguments.count
-            else {
+            let flags = ["--cron", "--dialect", "--every", "--tz", "--after", "--count", "--exclude", "--exclude-cron"]
+            guard flags.contains(flag), index + 1 < arguments.count else {
                 return .failure(
                     ConfigurationError(
-                        "unexpected '\(flag)'; usage: kairos next (--cron EXPR [--dialect unix|quartz] | --every INTERVAL) [--tz ZONE] [--after TIME] [--count N]"
+                        "unexpected '\(flag)'; usage: kairos next (--cron EXPR [--dialect unix|quartz] | --every INTERVAL) [--tz ZONE] [--exclude DATES] [--exclude-cron EXPR] [--after TIME] [--count N]"
                     ))
             }
             values[flag] = arguments[index + 1]
@@ -56,6 +56,8 @@ public enum NextCommand {
             id: "preview", target: "preview", when: kind == .cron ? .cron(expression) : .every(expression))
         command.zone = values["--tz"]
         command.cronDialect = values["--dialect"]
+        command.exclude = values["--exclude"]
+        command.excludeCron = values["--exclude-cron"]
         let schedule: Schedule
         switch command.validated(timestamp: after, policy: CommandPolicy()) {
         case .success(let decoded): schedule = decoded
