@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestThreads"], swiftSettings: strict),
         .testTarget(
             name: "ScheduleModelTests",
-            dependencies: ["ScheduleModel"],
+            dependencies: ["ScheduleModel", "TestThreads"],
             exclude: ["conformance"],
             swiftSettings: strict
         ),

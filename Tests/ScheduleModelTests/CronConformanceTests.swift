@@ -1,12 +1,14 @@
 import Foundation
 import ScheduleModel
+import TestThreads
 import Testing
 
 /// Compares `CronExpression.nextOccurrence` with cronsim (an independent Python
 /// implementation) on a generated corpus of at least 2,000 (expression, zone, T) cases.
 /// The exclusion rules for deliberate differences live in the generator script and in
-/// docs/time-semantics.md.
-@Suite struct CronConformanceTests {
+/// docs/time-semantics.md. It waits for a Python subprocess: on a thread of its own (`.ownThreads`), not on the
+/// two-thread pool every other test needs.
+@Suite(.ownThreads) struct CronConformanceTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("conformance/cronsim_reference.py")
 
