@@ -60,12 +60,7 @@ public struct ExclusionCalendar: Sendable, Hashable {
     /// Whether the occurrence at `instant` is skipped, read in `zone`.
     public func excludes(_ instant: EpochMillis, in zone: TimeZoneRules) -> Bool {
         var local = zone.localDateTime(at: instant)
-        let day = local.date.daysSinceEpoch
-        if days.contains(day) || yearly.contains(local.date.month * 100 + local.date.day)
-            || ranges.contains(where: { $0.contains(day) })
-        {
-            return true
-        }
+        if excludesDay(local.date) { return true }
         guard let cron else { return false }
         if !cron.hasSeconds { local.second = 0 }
         return cron.matches(local)
@@ -76,17 +71,19 @@ public struct ExclusionCalendar: Sendable, Hashable {
     /// none is within 100,000 days. Nil when the day itself is not excluded that way.
     func endOfExcludedDays(at instant: EpochMillis, in zone: TimeZoneRules) -> EpochMillis? {
         var date = zone.localDateTime(at: instant).date
-        func excluded(_ date: GregorianDate) -> Bool {
-            let day = date.daysSinceEpoch
-            return days.contains(day) || yearly.contains(date.month * 100 + date.day)
-                || ranges.contains(where: { $0.contains(day) })
-        }
-        guard excluded(date) else { return nil }
+        guard excludesDay(date) else { return nil }
         for _ in 0..<100_000 {
             date = GregorianDate(daysSinceEpoch: date.daysSinceEpoch + 1)
-            if !excluded(date) { return zone.instant(for: LocalDateTime(date: date)) }
+            if !excludesDay(date) { return zone.instant(for: LocalDateTime(date: date)) }
         }
         return .max
+    }
+
+    /// Whether a date, a range or a yearly date excludes local day `date`.
+    private func excludesDay(_ date: GregorianDate) -> Bool {
+        let day = date.daysSinceEpoch
+        return days.contains(day) || yearly.contains(date.month * 100 + date.day)
+            || ranges.contains(where: { $0.contains(day) })
     }
 
     private static func refusal(_ item: Substring) -> ScheduleValueError {

@@ -93,10 +93,7 @@ public struct Recurrence: Sendable, Hashable {
             if !exclusions.excludes(current.instant, in: zone) { return current }
             // An interval steps over excluded days at once: its numbers are computed, not counted.
             if let interval, let resume = exclusions.endOfExcludedDays(at: current.instant, in: zone) {
-                guard resume < .max, let index = interval.firstIndex(after: resume - 1) else { return nil }
-                let k = max(index, firstIntervalIndex)
-                guard let next = checked(number: k - firstIntervalIndex + 1, instant: interval.instant(ofIndex: k))
-                else { return nil }
+                guard resume < .max, let next = firstOfInterval(interval, after: resume - 1) else { return nil }
                 current = next
                 continue
             }
@@ -104,6 +101,13 @@ public struct Recurrence: Sendable, Hashable {
             current = next
         }
         return nil
+    }
+
+    /// The first occurrence of `interval` strictly after `instant`, excluded or not.
+    private func firstOfInterval(_ interval: IntervalSchedule, after instant: EpochMillis) -> Occurrence? {
+        guard let index = interval.firstIndex(after: instant) else { return nil }
+        let k = max(index, firstIntervalIndex)
+        return checked(number: k - firstIntervalIndex + 1, instant: interval.instant(ofIndex: k))
     }
 
     /// Occurrence number `previous.number + 1`, excluded or not.
@@ -135,10 +139,7 @@ public struct Recurrence: Sendable, Hashable {
     /// walking from the start; intervals ignore it (their numbers are computed directly).
     public func occurrence(after instant: EpochMillis, last: Occurrence? = nil) -> Occurrence? {
         if let interval {
-            guard let index = interval.firstIndex(after: instant) else { return nil }
-            let k = max(index, firstIntervalIndex)
-            return skippingExcluded(
-                from: checked(number: k - firstIntervalIndex + 1, instant: interval.instant(ofIndex: k)))
+            return skippingExcluded(from: firstOfInterval(interval, after: instant))
         }
         var current: Occurrence
         if let last, last.instant <= instant {
